@@ -1,0 +1,49 @@
+namespace MlDb.Language;
+
+/// <summary>Where <c>print</c> and <c>console.*</c> output goes.</summary>
+public enum MlOutputLevel
+{
+    Log,
+    Info,
+    Warn,
+    Error,
+    Debug,
+}
+
+/// <summary>
+/// Per-call settings (spec §12): limits, cancellation, and the host services a script may use.
+/// Defaults bound only the call depth, so legitimate database work is never cut short.
+/// </summary>
+public sealed record MlCallOptions
+{
+    public const int DefaultMaxCallDepth = 10_000;
+
+    public static MlCallOptions Default { get; } = new();
+
+    /// <summary>Cancels the call promptly (checked at least every 1 000 steps).</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>Wall-clock limit for one call; null = none.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Step budget (statements, loop iterations, calls); null = none.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Nested ML calls allowed, builtin callbacks included.</summary>
+    public int MaxCallDepth { get; init; } = DefaultMaxCallDepth;
+
+    /// <summary>Most elements in one array or object; null = none.</summary>
+    public int? MaxCollectionSize { get; init; }
+
+    /// <summary>Most UTF-16 code units in one string; null = none.</summary>
+    public int? MaxStringLength { get; init; }
+
+    /// <summary>The clock behind <c>new Date()</c>, <c>Date.now()</c> and <c>datetime.now()</c>.</summary>
+    public TimeProvider? Clock { get; init; }
+
+    /// <summary>The source of <c>Math.random()</c>: a double in [0, 1).</summary>
+    public Func<double>? Random { get; init; }
+
+    /// <summary>Receives <c>print</c> / <c>console.*</c> lines; null discards them.</summary>
+    public Action<MlOutputLevel, string>? Output { get; init; }
+}

@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace MlDb.Language.Runtime;
+
+/// <summary>A mutable box for a variable that a closure captures (or a top-level variable).</summary>
+internal sealed class Cell
+{
+    public MlValue Value;
+
+    public Cell() => Value = MlValue.Uninitialized;
+
+    public Cell(MlValue value) => Value = value;
+}
+
+/// <summary>
+/// The state of one running host call: the value stack that holds every frame's local slots and
+/// arguments, the shadow call stack used for depth limits and ML stack traces, the limits of
+/// spec §12 and the host services. One per thread at a time, reused between calls.
+/// </summary>
+internal sealed class ExecContext
+{
+    private const int CheckInterval = 1000;
+    private const int DeepStackThreadSize = 64 * 1024 * 1024;
+    private const int MaxTraceFrames = 40;
+
+    [ThreadStatic] private static ExecContext? t_cached;
+
+    // ---- value stack ------------------------------------------------------------------------
+    public MlValue[] Stack = new MlValue[256];
+    /// <summary>First free slot.</summary>
+    public int Sp;
+    /// <summary>First slot of the running function's frame.</summary>
+    public int Bp;
+    /// <summary>Captured variables of the running closure.</summary>
+    public Cell[] Upvalues = [];
+    /// <summary>Top-level variables of the script being run.</summary>
+    public Cell[] Globals = [];
+    public MlValue ReturnValue;
+
+    // ---- shadow call stack ----------------------------------------------------------------
+    private FunctionProto[] _frameProtos = new FunctionProto[64];
+    private Node?[] _frameSites = new Node?[64];
+    public int Depth;
+    public int MaxDepth = MlCallOptions.DefaultMaxCallDepth;
+    /// <summary>The call node about to invoke a function (its position becomes the caller's frame line).</summary>
+    public Node? CallSite;
+    /// <summary>The call node of the builtin now running (the call site of callbacks it makes).</summary>
+    public Node? BuiltinSite;
+
+    // ---- limits ------------------------------------------------------------------------------
+    public int Countdown = CheckInterval;
+    private int _chunk = CheckInterval;
+    private long _stepsLeft = long.MaxValue;
+    private long _deadline;
+    private CancellationToken _cancellation;
+    public int MaxCollection = int.MaxValue;
+    public int MaxString = int.MaxValue;
+
+    // ---- host services --------------------------------------------------------------------
+    public TimeProvider Clock = TimeProvider.System;
+    public Func<double> Random = System.Random.Shared.NextDouble;
+    public Action<MlOutputLevel, string>? Output;
+    public string File = "";
+
+    private bool _inUse;
+
+    public static ExecContext Rent(string file, Cell[] globals, MlCallOptions options)
+    {
+        var ctx = t_cached;
+        if (ctx is null || ctx._inUse) ctx = new ExecContext();
+        else t_cached = null;
+        ctx._inUse = true;
+        ctx.Configure(file, globals, options);
+        return ctx;
+    }
+
+    public void Return()
+    {
+        Array.Clear(Stack, 0, Math.Min(Stack.Length, Math.Max(Sp, 64)));
+        Array.Clear(_frameProtos, 0, Math.Min(_frameProtos.Length, Depth + 1));
+        Array.Clear(_frameSites, 0, Math.Min(_frameSites.Length, Depth + 1));
+        Upvalues = [];
+        Globals = [];
+        ReturnValue = default;
+        CallSite = BuiltinSite = null;
+        Output = null;
+        _inUse = false;
+        if (Stack.Length <= 64 * 1024) t_cached = this;
+    }
+
+    private void Configure(string file, Cell[] globals, MlCallOptions options)
+    {
+        File = file;
+        Globals = globals;
+        Sp = Bp = Depth = 0;
+        MaxDepth = options.MaxCallDepth;
+        _stepsLeft = options.MaxSteps ?? long.MaxValue;
+        _deadline = options.Timeout is { } t ? Stopwatch.GetTimestamp() + (long)(t.TotalSeconds * Stopwatch.Frequency) : 0;
+        _cancellation = options.CancellationToken;
+        MaxCollection = options.MaxCollectionSize ?? int.MaxValue;
+        MaxString = options.MaxStringLength ?? int.MaxValue;
+        Clock = options.Clock ?? TimeProvider.System;
+        Random = options.Random ?? System.Random.Shared.NextDouble;
+        Output = options.Output;
+        _chunk = (int)Math.Min(CheckInterval, _stepsLeft);
+        Countdown = _chunk;
+    }
+
+    // ---- stack ---------------------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EnsureStack(int needed)
+    {
+        if (needed > Stack.Length) GrowStack(needed);
+    }
+
+    private void GrowStack(int needed)
+    {
+        Array.Resize(ref Stack, Math.Max(needed, Stack.Length * 2));
+    }
+
+    // ---- steps, time, cancellation -------------------------------------------------------
+
+    /// <summary>Counts one step; every <see cref="CheckInterval"/> steps checks the budget, the clock and cancellation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Step()
+    {
+        if (--Countdown < 0) Refill();
+    }
+
+    private void Refill()
+    {
+        if (_stepsLeft != long.MaxValue)
+        {
+            _stepsLeft -= _chunk + 1;
+            if (_stepsLeft < 0) throw MlError.Limit("step limit exceeded");
+        }
+        if (_cancellation.IsCancellationRequested) throw MlError.Limit("cancelled");
+        if (_deadline != 0 && Stopwatch.GetTimestamp() > _deadline) throw MlError.Limit("time limit exceeded");
+        _chunk = (int)Math.Min(CheckInterval, Math.Max(_stepsLeft, 0));
+        Countdown = _chunk;
+    }
+
+    /// <summary>Checks cancellation and time now (for long-running builtins such as sort).</summary>
+    public void CheckInterrupts()
+    {
+        if (_cancellation.IsCancellationRequested) throw MlError.Limit("cancelled");
+        if (_deadline != 0 && Stopwatch.GetTimestamp() > _deadline) throw MlError.Limit("time limit exceeded");
+    }
+
+    public CancellationToken Cancellation => _cancellation;
+
+    // ---- size limits ---------------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CheckCollectionSize(int count)
+    {
+        if (count > MaxCollection) throw MlError.Limit("size limit exceeded");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CheckStringLength(int length)
+    {
+        if (length > MaxString) throw MlError.Limit("size limit exceeded");
+    }
+
+    // ---- calls -----------------------------------------------------------------------------
+
+    /// <summary>Records entry into <paramref name="proto"/>; enforces the call-depth limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PushFrame(FunctionProto proto)
+    {
+        int d = Depth;
+        if (d >= MaxDepth) throw MlError.Limit("call depth limit exceeded");
+        if (d >= _frameProtos.Length) GrowFrames();
+        _frameProtos[d] = proto;
+        _frameSites[d] = CallSite;
+        Depth = d + 1;
+        if (--Countdown < 0) Refill();
+    }
+
+    private void GrowFrames()
+    {
+        Array.Resize(ref _frameProtos, _frameProtos.Length * 2);
+        Array.Resize(ref _frameSites, _frameSites.Length * 2);
+    }
+
+    /// <summary>Calls an ML function from a builtin (a map/filter/sort callback, …).</summary>
+    public MlValue Call(MlFunction f, ReadOnlySpan<MlValue> args)
+    {
+        int argBase = Sp;
+        EnsureStack(argBase + args.Length + 1);
+        args.CopyTo(Stack.AsSpan(argBase));
+        Sp = argBase + args.Length;
+        CallSite = BuiltinSite;
+        return f.Invoke(this, argBase, args.Length);
+    }
+
+    public MlValue Call(MlFunction f, MlValue a)
+    {
+        int argBase = Sp;
+        EnsureStack(argBase + 1);
+        Stack[argBase] = a;
+        Sp = argBase + 1;
+        CallSite = BuiltinSite;
+        return f.Invoke(this, argBase, 1);
+    }
+
+    public MlValue Call(MlFunction f, MlValue a, MlValue b)
+    {
+        int argBase = Sp;
+        EnsureStack(argBase + 2);
+        Stack[argBase] = a;
+        Stack[argBase + 1] = b;
+        Sp = argBase + 2;
+        CallSite = BuiltinSite;
+        return f.Invoke(this, argBase, 2);
+    }
+
+    public MlValue Call(MlFunction f, MlValue a, MlValue b, MlValue c)
+    {
+        int argBase = Sp;
+        EnsureStack(argBase + 3);
+        Stack[argBase] = a;
+        Stack[argBase + 1] = b;
+        Stack[argBase + 2] = c;
+        Sp = argBase + 3;
+        CallSite = BuiltinSite;
+        return f.Invoke(this, argBase, 3);
+    }
+
+    public MlValue Call(MlFunction f, MlValue a, MlValue b, MlValue c, MlValue d)
+    {
+        int argBase = Sp;
+        EnsureStack(argBase + 4);
+        Stack[argBase] = a;
+        Stack[argBase + 1] = b;
+        Stack[argBase + 2] = c;
+        Stack[argBase + 3] = d;
+        Sp = argBase + 4;
+        CallSite = BuiltinSite;
+        return f.Invoke(this, argBase, 4);
+    }
+
+    /// <summary>
+    /// True when the .NET stack is too short to go deeper; the caller then continues on a fresh
+    /// thread with a large stack (<see cref="RunOnDeepStack"/>), so deep ML recursion meets the
+    /// call-depth limit instead of overflowing the host's stack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool StackIsLow() => !RuntimeHelpers.TryEnsureSufficientExecutionStack();
+
+    public MlValue RunOnDeepStack(MlFunction f, int argBase, int argCount)
+    {
+        MlValue result = default;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { result = f.Invoke(this, argBase, argCount); }
+            catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
+        }, DeepStackThreadSize)
+        {
+            Name = "MlDb deep call",
+            IsBackground = true,
+        };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result;
+    }
+
+    // ---- error positions ---------------------------------------------------------------------
+
+    /// <summary>
+    /// Exception filter helper: gives a position-less error the position of <paramref name="site"/>
+    /// and the current ML stack. Runs before unwinding, so the shadow stack is still that of the
+    /// failing code. Always returns false (the error keeps propagating).
+    /// </summary>
+    public bool TryStampOrigin(MlError e, Node site)
+    {
+        if (!e.HasOrigin) StampOrigin(e, site.Line, site.Column);
+        return false;
+    }
+
+    public void StampOrigin(MlError e, int line, int column)
+    {
+        // Trace line 0 is the failing function at the failing position; line k (k >= 1) is the
+        // caller of line k-1 at the call site recorded in frame depth-k.
+        int depth = Math.Min(Depth, _frameProtos.Length);
+        int total = Math.Max(depth, 1);
+        int head = total > MaxTraceFrames ? MaxTraceFrames / 2 : total;
+        int tailStart = total > MaxTraceFrames ? total - MaxTraceFrames / 2 : total;
+        var trace = new List<TraceFrame>(Math.Min(total, MaxTraceFrames));
+        for (int k = 0; k < total; k++)
+        {
+            if (k >= head && k < tailStart) continue;
+            if (k == 0)
+            {
+                trace.Add(new TraceFrame(depth > 0 ? _frameProtos[depth - 1].Name : "<top>", line, column));
+                continue;
+            }
+            int d = depth - k;
+            var site = _frameSites[d];
+            trace.Add(new TraceFrame(_frameProtos[d - 1].Name, site?.Line ?? 0, site?.Column ?? 0));
+        }
+        e.SetOrigin(File, line, column, trace.ToArray(), tailStart - head);
+    }
+}
