@@ -23,6 +23,17 @@ internal static class BuiltinRegistry
     /// <summary><c>new callee(args)</c>: only <c>Date</c> and <c>Error</c> construct; anything else is a TypeError "not a constructor".</summary>
     public static MlValue Construct(ExecContext ctx, in MlValue callee, ReadOnlySpan<MlValue> args) => Constructors.Construct(ctx, callee, args);
 
+    /// <summary>
+    /// A member of a builtin function that also acts as a namespace (<c>Number.isNaN</c>); false for
+    /// every other function (whose members are a TypeError, spec §6.6).
+    /// </summary>
+    public static bool TryGetFunctionMember(MlFunction function, string name, out MlValue value)
+    {
+        if (function is NamespaceFunction ns && ns.Members.TryGetValue(name, out value)) return true;
+        value = MlValue.Null;
+        return false;
+    }
+
     /// <summary>The namespace object of a module, or an ImportError ("not available in the sandbox" / "unknown module").</summary>
     public static MlObject Import(string name) => Modules.Import(name);
 }
