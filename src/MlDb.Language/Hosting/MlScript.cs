@@ -59,7 +59,7 @@ public sealed class MlScript
         var ctx = ExecContext.Rent(FileName, _globals, options);
         try
         {
-            HostCall.Run(ctx, () => _program.RunTopLevel(ctx));
+            HostCall.RunTopLevel(ctx, _program);
         }
         finally
         {
@@ -76,8 +76,7 @@ public sealed class MlScript
         var ctx = ExecContext.Rent(FileName, _globals, options ?? MlCallOptions.Default);
         try
         {
-            var argsCopy = args.ToArray();
-            return HostCall.Run(ctx, () => HostCall.Invoke(ctx, function, argsCopy));
+            return HostCall.Invoke(ctx, function, args);
         }
         finally
         {

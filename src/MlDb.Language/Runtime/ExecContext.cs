@@ -168,12 +168,25 @@ internal sealed class ExecContext
 
     // ---- calls -----------------------------------------------------------------------------
 
+    /// <summary>Gives <paramref name="e"/> the position of <paramref name="site"/> (if it has none yet) and returns it for throwing.</summary>
+    public MlError Raise(MlError e, Node site)
+    {
+        if (!e.HasOrigin) StampOrigin(e, site.Line, site.Column);
+        return e;
+    }
+
+    /// <summary>Gives <paramref name="e"/> the position of the call being made.</summary>
+    public MlError RaiseAtCallSite(MlError e)
+    {
+        if (!e.HasOrigin) StampOrigin(e, CallSite?.Line ?? 0, CallSite?.Column ?? 0);
+        return e;
+    }
+
     /// <summary>Records entry into <paramref name="proto"/>; enforces the call-depth limit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void PushFrame(FunctionProto proto)
     {
         int d = Depth;
-        if (d >= MaxDepth) throw MlError.Limit("call depth limit exceeded");
         if (d >= _frameProtos.Length) GrowFrames();
         _frameProtos[d] = proto;
         _frameSites[d] = CallSite;

@@ -142,6 +142,7 @@ public readonly struct MlValue
     public bool IsObject => _ref is MlObject;
     public bool IsFunction => _ref is MlFunction;
     public bool IsBytes => _ref is byte[];
+    public bool IsOpaque => _ref is MlOpaque;
     public bool IsNumber => IsInt || IsDouble || IsDecimal;
     internal bool IsUninitialized => ReferenceEquals(_ref, Tags.Uninitialized);
 

@@ -1,0 +1,79 @@
+using MlDb.Language.Compiler;
+using MlDb.Language.Runtime;
+using MlDb.Language.Syntax;
+
+namespace MlDb.Language;
+
+/// <summary>The edge between the host and running ML: argument passing and error translation.</summary>
+internal static class HostCall
+{
+    /// <summary>Calls <paramref name="function"/> with <paramref name="args"/>; ML failures become <see cref="MlScriptException"/>.</summary>
+    public static MlValue Invoke(ExecContext ctx, MlFunction function, ReadOnlySpan<MlValue> args)
+    {
+        try
+        {
+            int argBase = ctx.Sp;
+            ctx.EnsureStack(argBase + args.Length + 1);
+            args.CopyTo(ctx.Stack.AsSpan(argBase));
+            ctx.Sp = argBase + args.Length;
+            ctx.CallSite = null;
+            return function.Invoke(ctx, argBase, args.Length);
+        }
+        catch (MlError e)
+        {
+            throw ToException(ctx, e, function);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            throw ToException(ctx, MlError.Limit("call depth limit exceeded (the host stack is exhausted)"), function);
+        }
+    }
+
+    public static void RunTopLevel(ExecContext ctx, CompiledProgram program)
+    {
+        try
+        {
+            program.RunTopLevel(ctx);
+        }
+        catch (MlError e)
+        {
+            throw ToException(ctx, e, null);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            throw ToException(ctx, MlError.Limit("call depth limit exceeded (the host stack is exhausted)"), null);
+        }
+    }
+
+    private static MlScriptException ToException(ExecContext ctx, MlError e, MlFunction? function)
+    {
+        if (!e.HasOrigin)
+        {
+            // Safety net: every node stamps its own errors; this only gives a stray one a frame.
+            var proto = (function as Closure)?.Proto;
+            ctx.Depth = 0;
+            ctx.StampOrigin(e, proto?.Line ?? 0, proto?.Column ?? 0);
+        }
+        object? data = null;
+        if (e.HasThrownValue)
+        {
+            try { data = MlHostConverter.Default.ToHost(e.Thrown); }
+            catch (MlConversionException) { data = MlFormat.Str(e.Thrown); }
+        }
+        string report = e.FormatReport();
+        int firstNewLine = report.IndexOf('\n');
+        string stack = firstNewLine < 0 ? "" : report[(firstNewLine + 1)..];
+        return new MlScriptException(e.ErrorType, e.Message, e.File, e.Line, e.Column, stack, report, data, null, e);
+    }
+
+    /// <summary>The exception for a script that does not compile: the first problem, with all of them attached.</summary>
+    public static MlScriptException CompileError(string fileName, List<SyntaxProblem> problems)
+    {
+        var ordered = problems.OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
+        var diagnostics = ordered.Select(p => new MlDiagnostic(p.Type, p.Message, fileName, p.Line, p.Column)).ToArray();
+        var first = diagnostics[0];
+        string report = string.Join("\n", diagnostics.Select(d => $"{d.ErrorType}: {d.Message}\n  at {fileName}, line {d.Line}, column {d.Column}"));
+        string stack = $"  at {fileName}, line {first.Line}, column {first.Column}";
+        return new MlScriptException(first.ErrorType, first.Message, fileName, first.Line, first.Column, stack, report, null, diagnostics);
+    }
+}
