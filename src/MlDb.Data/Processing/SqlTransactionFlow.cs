@@ -1,0 +1,173 @@
+using System.Globalization;
+using MlDb.Language;
+
+namespace MlDb.Data.Processing;
+
+/// <param name="Operations">How many operations ran.</param>
+/// <param name="Affected">Rows they affected in total.</param>
+/// <param name="Written">False under -WhatIf or a declined -Confirm.</param>
+public sealed record TransactionOutcome(int Operations, long Affected, bool Written);
+
+/// <summary>One parsed operation of a transaction.</summary>
+public sealed record SqlOperation(int Index, string Type, string Table, MlObject? Values, MlValue Id, string Key)
+{
+    public override string ToString() => Type switch
+    {
+        "insert" => $"operation {Index + 1} (insert into {Table})",
+        _ => $"operation {Index + 1} ({Type} {Table} where {Key} = {MlText.Describe(Id, 60)})",
+    };
+}
+
+/// <summary>
+/// Validated transactions: the ML function gets <c>{operations: [...]}</c> and returns
+/// <c>{valid, errors}</c>; only when valid do all operations run, inside one database
+/// transaction, and any failure rolls every one of them back.
+/// </summary>
+public sealed class SqlTransactionFlow(MlSqlConnection connection, FlowContext context)
+{
+    private readonly MlSqlConnection _connection = connection;
+    private readonly FlowContext _context = context;
+
+    public TransactionOutcome Run(MlArray operations, MlFunctionCall? validator)
+    {
+        if (validator is not null) Validate(operations, validator);
+        var parsed = Parse(operations);
+        string summary = string.Join("; ", parsed.Take(10).Select(o => o.ToString()));
+        if (parsed.Count > 10) summary += $"; … ({parsed.Count - 10} more)";
+        if (!_context.AllowWrite($"{parsed.Count} operation(s) in one transaction", "Run " + summary))
+            return new TransactionOutcome(parsed.Count, 0, Written: false);
+
+        var token = _context.CancellationToken;
+        using var lease = _connection.Lease(token);
+        var schemas = new Dictionary<string, SqlTableSchema>(StringComparer.Ordinal);
+        // Look every table up before the transaction starts: a bad identifier fails without writing.
+        foreach (var op in parsed)
+        {
+            if (!schemas.ContainsKey(op.Table)) schemas[op.Table] = _connection.RequireTable(lease, op.Table, token);
+        }
+        lease.Transaction = lease.Connection.BeginTransaction();
+        _context.Verbose($"BEGIN  -- {parsed.Count} operation(s)");
+        long affected = 0;
+        SqlOperation? current = null;
+        try
+        {
+            foreach (var op in parsed)
+            {
+                current = op;
+                token.ThrowIfCancellationRequested();
+                affected += Execute(lease, schemas[op.Table], op);
+                _context.Progress?.Invoke("Running the transaction", op.Index + 1);
+            }
+            lease.Transaction.Commit();
+            _context.Verbose("COMMIT");
+            return new TransactionOutcome(parsed.Count, affected, Written: true);
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                lease.Transaction.Rollback();
+                _context.Verbose("ROLLBACK");
+            }
+            catch (Exception)
+            {
+                // a connection that died has rolled back on its own
+            }
+            if (ex is OperationCanceledException) throw;
+            if (ex is MlDbException { ErrorId: MlDbErrorIds.CommandTimeout }) throw;
+            throw new MlDbException(MlDbErrorIds.TransactionFailed, MlDbErrorKind.WriteError,
+                $"The transaction was rolled back: {current} failed: {ex.Message}", current?.Index, ex);
+        }
+        finally
+        {
+            lease.Transaction.Dispose();
+            lease.Transaction = null;
+        }
+    }
+
+    private void Validate(MlArray operations, MlFunctionCall validator)
+    {
+        var envelope = new MlObject();
+        envelope.Set("operations", MlValue.FromArray(operations));
+        var result = validator.Call(MlValue.FromObject(envelope));
+        if (!result.TryGetObject(out var verdict) || !verdict.TryGetValue("valid", out var valid))
+            throw new MlDbException(MlDbErrorIds.InvalidResult, MlDbErrorKind.InvalidData,
+                $"The validation function '{validator.Name}' must return {{valid: true|false, errors: [...]}}; it returned {MlText.Describe(result, 120)}.", MlText.Describe(result));
+        if (valid.IsTruthy) return;
+        var errors = new List<string>();
+        if (verdict.Get("errors").TryGetArray(out var list))
+            foreach (var e in list.AsSpan()) errors.Add(e.IsString ? e.AsString : MlText.Describe(e));
+        string text = errors.Count == 0 ? "(no errors given)" : string.Join("; ", errors);
+        throw new MlDbException(MlDbErrorIds.TransactionInvalid, MlDbErrorKind.InvalidData,
+            $"{validator.Name} found the transaction invalid, nothing was executed: {text}", errors.ToArray());
+    }
+
+    /// <summary>Reads the operation objects strictly (type, table, values, id, key).</summary>
+    public static List<SqlOperation> Parse(MlArray operations)
+    {
+        var result = new List<SqlOperation>(operations.Count);
+        for (int i = 0; i < operations.Count; i++)
+        {
+            if (!operations[i].TryGetObject(out var op)) throw Bad(i, $"is a {operations[i].TypeName}, not an object");
+            string type = Text(op, "type", i)?.ToLowerInvariant() ?? throw Bad(i, "has no 'type' (insert, update or delete)");
+            if (type is not ("insert" or "update" or "delete")) throw Bad(i, $"has the type '{type}'; use insert, update or delete");
+            string table = Text(op, "table", i) ?? throw Bad(i, "has no 'table'");
+            string key = Text(op, "key", i) ?? "id";
+            MlObject? values = null;
+            var v = op.Get("values");
+            if (!v.IsNull && !v.TryGetObject(out values)) throw Bad(i, "has 'values' that is not an object");
+            var id = op.Get("id");
+            if (type is "update" or "delete" && id.IsNull) throw Bad(i, $"is an {type} without an 'id'");
+            if (type is "insert" or "update" && values is null) throw Bad(i, $"is an {type} without 'values'");
+            if (type == "update" && values!.Count == 0) throw Bad(i, "is an update with no values");
+            result.Add(new SqlOperation(i, type, table, values, id, key));
+        }
+        return result;
+    }
+
+    private static string? Text(MlObject op, string key, int index)
+    {
+        var v = op.Get(key);
+        if (v.IsNull) return null;
+        if (!v.IsString || v.AsString.Length == 0) throw Bad(index, $"has a '{key}' that is not a non-empty string");
+        return v.AsString;
+    }
+
+    private static MlDbException Bad(int index, string problem) =>
+        new(MlDbErrorIds.InvalidOperationSpec, MlDbErrorKind.InvalidArgument,
+            $"Operation {(index + 1).ToString(CultureInfo.InvariantCulture)} {problem}; nothing was executed.", index);
+
+    private long Execute(SqlLease lease, SqlTableSchema schema, SqlOperation op)
+    {
+        var dialect = _connection.Dialect;
+        var mapper = _connection.Mapper;
+        if (op.Type == "insert")
+        {
+            if (schema.IsView) throw new MlDbException(MlDbErrorIds.InvalidIdentifier, MlDbErrorKind.InvalidArgument, $"'{op.Table}' is a view.", op.Table);
+            var record = SqlRecordValues.Map(schema, op.Values!);
+            using var commands = new SqlInsertCommands(_connection, lease, schema);
+            var command = commands.Bind(record, returnKey: false);
+            using var scope = new SqlCommandScope(_connection, command, _context);
+            return scope.Run(c => c.ExecuteNonQuery());
+        }
+        var keyColumn = schema.RequireColumn(op.Key, "the key");
+        string sql;
+        SqlRecordValues? values = null;
+        if (op.Type == "update")
+        {
+            values = SqlRecordValues.Map(schema, op.Values!);
+            var parameters = values.Columns.Select((c, i) => (c, "v" + i)).ToArray();
+            sql = dialect.BuildUpdate(schema, parameters, keyColumn, "key");
+        }
+        else
+        {
+            sql = dialect.BuildDelete(schema, keyColumn, "key");
+        }
+        using var cmd = lease.CreateCommand(sql);
+        if (values is not null)
+            for (int i = 0; i < values.Columns.Length; i++) mapper.AddParameter(cmd, dialect.ParameterName("v" + i), values.Values[i], values.Columns[i]);
+        mapper.AddParameter(cmd, dialect.ParameterName("key"), op.Id, keyColumn);
+        using var s = new SqlCommandScope(_connection, cmd, _context);
+        return s.Run(c => c.ExecuteNonQuery());
+    }
+}

@@ -1,0 +1,100 @@
+using System.Data.Common;
+
+namespace MlDb.Data;
+
+/// <summary>
+/// A connection of a SQL provider (SQLite, PostgreSQL). The processing flows work only through
+/// this surface: lease a <see cref="DbConnection"/>, look up a table's schema, use the dialect to
+/// write SQL and the mapper to move values.
+/// </summary>
+public abstract class MlSqlConnection : MlConnection
+{
+    protected MlSqlConnection(string name) : base(name)
+    {
+    }
+
+    public abstract SqlDialect Dialect { get; }
+
+    public abstract SqlValueMapper Mapper { get; }
+
+    /// <summary>
+    /// An open connection for one command or one unit of work; dispose the lease to give it back
+    /// (to the pool, or to the single connection kept for in-memory databases).
+    /// </summary>
+    public abstract SqlLease Lease(CancellationToken cancellationToken);
+
+    /// <summary>The table's columns and key, or null when no such table or view exists.</summary>
+    public abstract SqlTableSchema? FindTable(SqlLease lease, string table, CancellationToken cancellationToken);
+
+    /// <summary>Like <see cref="FindTable"/>, or an <see cref="MlDbException"/> (InvalidIdentifier).</summary>
+    public SqlTableSchema RequireTable(SqlLease lease, string table, CancellationToken cancellationToken) =>
+        FindTable(lease, table, cancellationToken) ?? throw new MlDbException(MlDbErrorIds.InvalidIdentifier, MlDbErrorKind.ObjectNotFound,
+            $"The table '{table}' does not exist in the {Provider} database '{DisplayString}'.", table);
+
+    /// <summary>Applies a command timeout the driver understands (seconds; 0 = none).</summary>
+    public virtual void ApplyCommandTimeout(DbCommand command, TimeSpan? timeout) =>
+        command.CommandTimeout = timeout is { } t ? Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)) : 0;
+
+    /// <summary>
+    /// Inserts one batch of validated records inside the lease's open transaction and returns how
+    /// many rows were written. The default runs one prepared parameterized INSERT per record;
+    /// providers with a bulk path (PostgreSQL COPY) override it. A failing record is reported as
+    /// <see cref="SqlBatchRowException"/> carrying its position in the batch.
+    /// </summary>
+    public virtual int InsertBatch(SqlLease lease, SqlTableSchema table, IReadOnlyList<SqlRecordValues> records, Processing.FlowContext context)
+    {
+        using var commands = new SqlInsertCommands(this, lease, table);
+        int written = 0;
+        for (int i = 0; i < records.Count; i++)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var command = commands.Bind(records[i], returnKey: false);
+                using var scope = new SqlCommandScope(this, command, context);
+                written += Math.Max(0, scope.Run(c => c.ExecuteNonQuery()));
+            }
+            catch (MlDbException ex) when (ex.ErrorId is MlDbErrorIds.CommandFailed or MlDbErrorIds.InvalidValue)
+            {
+                throw new SqlBatchRowException(i, ex.Message, ex.InnerException ?? ex);
+            }
+        }
+        return written;
+    }
+
+    /// <summary>True when <paramref name="exception"/> is the driver reporting that the command was cancelled or interrupted.</summary>
+    public virtual bool IsCancellation(Exception exception) => exception is OperationCanceledException;
+}
+
+/// <summary>An open connection lent out by <see cref="MlSqlConnection.Lease"/>.</summary>
+public sealed class SqlLease : IDisposable
+{
+    private Action? _release;
+
+    public SqlLease(DbConnection connection, Action release)
+    {
+        Connection = connection;
+        _release = release;
+    }
+
+    public DbConnection Connection { get; }
+
+    /// <summary>The transaction commands of this lease join, while one is open.</summary>
+    public DbTransaction? Transaction { get; set; }
+
+    public DbCommand CreateCommand(string sql)
+    {
+        var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = Transaction;
+        return command;
+    }
+
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+}
+
+/// <summary>A record of a batch failed to insert; <see cref="RowIndex"/> is its 0-based position in the batch.</summary>
+public sealed class SqlBatchRowException(int rowIndex, string message, Exception? inner) : Exception(message, inner)
+{
+    public int RowIndex { get; } = rowIndex;
+}

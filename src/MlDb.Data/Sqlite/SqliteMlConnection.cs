@@ -1,0 +1,139 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace MlDb.Data.Sqlite;
+
+/// <summary>
+/// A named SQLite connection. File databases open a pooled connection per unit of work and clear
+/// the pool when disposed (so the file can be deleted at once); in-memory databases keep the one
+/// connection that holds the data, lent to one thread at a time (re-entrant on that thread, so a
+/// query streaming into an insert on the same pipeline works).
+/// </summary>
+public sealed class SqliteMlConnection : MlSqlConnection
+{
+    private readonly string _connectionString;
+    private readonly SqliteConnection? _keeper;
+    private readonly object _keeperGate = new();
+
+    internal SqliteMlConnection(string name, SqliteConnectionStringBuilder builder) : base(name)
+    {
+        IsMemory = SqliteConnectionFactory.IsMemory(builder);
+        _connectionString = builder.ConnectionString;
+        DisplayString = Redact(builder, "Password", "Pwd");
+        DataSource = builder.DataSource;
+        if (IsMemory)
+        {
+            _keeper = new SqliteConnection(_connectionString);
+            _keeper.Open();
+        }
+        else
+        {
+            using var probe = new SqliteConnection(_connectionString);
+            probe.Open();
+        }
+    }
+
+    public override MlProvider Provider => MlProvider.Sqlite;
+
+    public override string DisplayString { get; }
+
+    public override string? Database => DataSource;
+
+    /// <summary>The full path of the database file, or <c>:memory:</c>.</summary>
+    public string DataSource { get; }
+
+    public bool IsMemory { get; }
+
+    public override SqlDialect Dialect => SqliteDialect.Instance;
+
+    public override SqlValueMapper Mapper => SqliteValueMapper.Instance;
+
+    public override SqlLease Lease(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_keeper is not null)
+        {
+            while (!Monitor.TryEnter(_keeperGate, 100)) cancellationToken.ThrowIfCancellationRequested();
+            ThrowIfDisposed();
+            return new SqlLease(_keeper, () => Monitor.Exit(_keeperGate));
+        }
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        return new SqlLease(connection, connection.Dispose);
+    }
+
+    public override SqlTableSchema? FindTable(SqlLease lease, string table, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var name = SqliteDialect.Instance.ParseTableName(table);
+        string? schema = name.Schema;
+        if (schema is not null && !SchemaExists(lease, schema))
+        {
+            // "a.b" where "a" is not an attached database: the whole text is the table name.
+            schema = null;
+            name = new SqlTableName(null, table);
+        }
+        string master = schema is null ? "sqlite_master" : (schema.Equals("temp", StringComparison.OrdinalIgnoreCase) ? "sqlite_temp_master" : SqliteDialect.Instance.QuoteIdentifier(schema) + ".sqlite_master");
+        string? catalogName = null, type = null, sql = null;
+        using (var cmd = lease.CreateCommand($"SELECT name, type, sql FROM {master} WHERE type IN ('table', 'view') AND name = @name COLLATE NOCASE ORDER BY name = @name DESC LIMIT 1"))
+        {
+            cmd.Parameters.Add(new SqliteParameter("@name", name.Name));
+            using var reader = cmd.ExecuteReader();
+            if (!reader.Read()) return null;
+            catalogName = reader.GetString(0);
+            type = reader.GetString(1);
+            sql = reader.IsDBNull(2) ? "" : reader.GetString(2);
+        }
+        var columns = new List<SqlColumnInfo>();
+        using (var cmd = lease.CreateCommand("SELECT cid, name, type, \"notnull\", pk FROM pragma_table_info(@name, @schema) ORDER BY cid"))
+        {
+            cmd.Parameters.Add(new SqliteParameter("@name", catalogName));
+            cmd.Parameters.Add(new SqliteParameter("@schema", schema ?? "main"));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                columns.Add(new SqlColumnInfo(reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2),
+                    (int)reader.GetInt64(0), reader.GetInt64(4) > 0, reader.GetInt64(3) != 0));
+            }
+        }
+        bool isView = type == "view";
+        bool hasRowId = !isView && sql.IndexOf("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase) < 0;
+        return new SqlTableSchema(new SqlTableName(schema, catalogName), columns, isView, hasRowId);
+    }
+
+    private static bool SchemaExists(SqlLease lease, string schema)
+    {
+        using var cmd = lease.CreateCommand("SELECT 1 FROM pragma_database_list WHERE name = @name COLLATE NOCASE");
+        cmd.Parameters.Add(new SqliteParameter("@name", schema));
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    public override void ApplyCommandTimeout(DbCommand command, TimeSpan? timeout)
+    {
+        // Microsoft.Data.Sqlite uses CommandTimeout as the busy (lock wait) timeout; the running
+        // statement is bounded by SqlCommandScope, which interrupts it.
+        if (timeout is { } t) command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(t.TotalSeconds));
+    }
+
+    public override bool IsCancellation(Exception exception) =>
+        exception is OperationCanceledException || exception is SqliteException { SqliteErrorCode: 9 };
+
+    protected override void DisposeCore()
+    {
+        lock (_keeperGate)
+        {
+            _keeper?.Dispose();
+        }
+        using var handle = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(handle);
+    }
+}
