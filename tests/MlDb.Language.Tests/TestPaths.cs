@@ -15,7 +15,10 @@ internal static class TestPaths
     {
         var fromEnv = Environment.GetEnvironmentVariable("MLDB_SHARED");
         if (!string.IsNullOrEmpty(fromEnv) && Directory.Exists(fromEnv)) return fromEnv;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var root = typeof(TestPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        var start = root is not null && Directory.Exists(root) ? root : AppContext.BaseDirectory;
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "MlDb.PowerShell.sln")))
             {

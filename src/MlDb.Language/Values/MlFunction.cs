@@ -17,6 +17,9 @@ public abstract class MlFunction
     /// </summary>
     internal abstract MlValue Invoke(Runtime.ExecContext ctx, int argBase, int argCount);
 
+    /// <summary>Members reachable with a dot, for functions that are also namespaces (<c>Number.isNaN</c>).</summary>
+    internal virtual MlObject? StaticMembers => null;
+
     public override string ToString() => "<function " + Name + ">";
 }
 

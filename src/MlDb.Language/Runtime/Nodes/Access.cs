@@ -41,6 +41,7 @@ internal static class Access
             if (m is not null) return MlValue.FromFunction(m);
             throw NoProperty(target, name);
         }
+        if (target.IsFunction && target.AsFunction.StaticMembers is { } members) return members.Get(name);
         if (target.IsBool || target.IsFunction) throw NoProperty(target, name);
         var body = BuiltinRegistry.FindMethod(target.Kind, name);
         if (body is null) throw NoProperty(target, name);

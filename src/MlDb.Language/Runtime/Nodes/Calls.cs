@@ -151,6 +151,11 @@ internal sealed class MethodCallNode(int line, int column, ExprNode target, stri
     private MlValue CallOther(ExecContext ctx, MlValue t)
     {
         if (t.IsNull) throw ctx.Raise(MlError.Type($"cannot call '{_name}' of null ('{targetText}' is null)"), this);
+        if (t.IsFunction && t.AsFunction.StaticMembers is { } members && members.Get(_name)._ref is MlFunction member)
+        {
+            int argBase = CallHelpers.PushArguments(ctx, _args);
+            return CallHelpers.Invoke(ctx, member, argBase, _args.Length, this);
+        }
         if (t.IsOpaque)
         {
             var m = t.AsOpaque.GetMethod(_name);
