@@ -296,30 +296,32 @@ internal static class Conversions
             radix = 16;
         }
         int start = i;
-        long acc = 0;
+        long acc = 0; // accumulated negatively, so that long.MinValue fits
         bool overflow = false;
-        double approx = 0;
         while (i < s.Length)
         {
             int d = DigitValue(s[i]);
             if (d < 0 || d >= radix) break;
-            approx = approx * radix + d;
             if (!overflow)
             {
-                try { acc = checked(acc * radix + d); }
-                catch (OverflowException) { overflow = true; }
+                if (acc < (long.MinValue + d) / radix) overflow = true;
+                else acc = acc * radix - d;
             }
             i++;
         }
         if (i == start) return MlValue.FromDouble(double.NaN);
-        if (overflow)
+        if (!overflow && (neg || acc != long.MinValue)) return MlValue.FromInt(neg ? acc : -acc);
+        // Beyond 64 bits: the nearest double, as JavaScript gives.
+        var digits = s[start..i];
+        double value;
+        if (radix == 10) value = double.Parse(digits, NumberStyles.None, Inv);
+        else
         {
-            // Only long.MinValue itself fits when negative.
-            if (neg && approx == 9.2233720368547758E18 && radix == 10 && s[start..i].TrimStart('0').SequenceEqual("9223372036854775808"))
-                return MlValue.FromInt(long.MinValue);
-            return MlValue.FromDouble(neg ? -approx : approx);
+            var big = System.Numerics.BigInteger.Zero;
+            foreach (char c in digits) big = big * radix + DigitValue(c);
+            value = (double)big;
         }
-        return MlValue.FromInt(neg ? -acc : acc);
+        return MlValue.FromDouble(neg ? -value : value);
     }
 
     /// <summary>JavaScript's parseFloat: a double from the longest numeric prefix, NaN when there is none.</summary>

@@ -16,6 +16,8 @@ internal sealed class NamespaceFunction(string name, BuiltinBody body, MlObject 
     /// <summary>The members (a frozen object).</summary>
     public MlObject Members { get; } = members;
 
+    internal override MlObject? StaticMembers => Members;
+
     internal override MlValue Invoke(ExecContext ctx, int argBase, int argCount)
     {
         var result = Body(ctx, new ReadOnlySpan<MlValue>(ctx.Stack, argBase, argCount));

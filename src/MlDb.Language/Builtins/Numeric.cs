@@ -140,7 +140,8 @@ internal static class Numeric
     {
         int current = m.Scale;
         if (current >= scale) return m;
-        try { return m * new decimal(1, 0, 0, false, (byte)(scale - current)) ; }
+        // adding a zero keeps the larger scale: 2.5 + 0.00 = 2.50
+        try { return m + new decimal(0, 0, 0, false, (byte)scale); }
         catch (OverflowException) { return m; }
     }
 
