@@ -29,7 +29,7 @@ internal static class BuiltinRegistry
     /// </summary>
     public static bool TryGetFunctionMember(MlFunction function, string name, out MlValue value)
     {
-        if (function is NamespaceFunction ns && ns.Members.TryGetValue(name, out value)) return true;
+        if (function.StaticMembers is { } members && members.TryGetValue(name, out value)) return true;
         value = MlValue.Null;
         return false;
     }

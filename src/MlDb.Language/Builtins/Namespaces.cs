@@ -5,7 +5,7 @@ namespace MlDb.Language.Builtins;
 /// <summary>
 /// A builtin function that also has members — <c>Number</c> is called (<c>Number("42")</c>) and has
 /// <c>Number.isNaN</c>. Reading a member of any other function is a TypeError (spec §6.6); the
-/// interpreter asks <see cref="BuiltinRegistry.TryGetFunctionMember"/> for these.
+/// interpreter reads them through <see cref="MlFunction.StaticMembers"/>.
 /// </summary>
 internal sealed class NamespaceFunction(string name, BuiltinBody body, MlObject members) : MlFunction
 {
