@@ -65,9 +65,9 @@ public sealed class ConformanceTests
         }
         catch (MlScriptException e) when (expectError)
         {
-            string expected = File.ReadAllText(errorPath).Trim();
-            Assert.True(e.Report.Contains(expected, StringComparison.Ordinal),
-                $"{name}: expected the error report to contain \"{expected}\" but it was:\n{e.Report}");
+            string fragment = File.ReadAllText(errorPath).Trim();
+            Assert.True(e.Report.Contains(fragment, StringComparison.Ordinal),
+                $"{name}: expected the error report to contain \"{fragment}\" but it was:\n{e.Report}");
             return;
         }
         catch (MlScriptException e)
