@@ -1,0 +1,386 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages the MlDb PowerShell module.
+
+.DESCRIPTION
+    Tasks:
+      build    Release build; assembles the module folder out/MlDb:
+                 MlDb.psd1, MlDb.PowerShell.dll (the cmdlets), everything in module/,
+                 deps/ (MlDb.Language, MlDb.Data, every driver and its natives: loaded only into
+                 the module's private AssemblyLoadContext).
+      test     build and package, then every xunit project under tests/ (dotnet test) and every
+               tests/pester/*.Tests.ps1 file, each in a fresh pwsh with Pester 6.2.0 from NuGet.
+               Test servers come from tests/services/services.sh when it exists; they are
+               stopped at the end. The last line printed is "N passed, N failed".
+      demo     build, then run examples/quickstart.ps1 against SQLite in a fresh pwsh.
+      package  build, then write out/MlDb.<version>.nupkg (published to a temporary local
+               PSResourceGet repository, so it installs with Install-PSResource).
+      clean    remove out/.
+
+    ./build.sh <task> runs this script with the PowerShell pinned in .config/dotnet-tools.json.
+
+.EXAMPLE
+    ./build.sh test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'demo', 'package', 'clean')]
+    [string] $Task = 'build',
+
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release',
+
+    # Seconds one test process (one dotnet test project, one Pester file) may run before it is killed.
+    [int] $TestTimeoutSeconds = 1200
+)
+
+$ErrorActionPreference = 'Stop'
+$PSNativeCommandUseErrorActionPreference = $false
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleDir = Join-Path $Out 'MlDb'
+$StagingDir = Join-Path $Out 'staging'
+$TestSupportDir = Join-Path $Out 'test-support'
+$ResultsDir = Join-Path $Out 'test-results'
+$ManifestSource = Join-Path $Root 'MlDb.psd1'
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+# A plain function on purpose: its arguments ($args) pass to dotnet untouched.
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) {
+        throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-ModuleVersion {
+    (Import-PowerShellDataFile -LiteralPath $ManifestSource).ModuleVersion
+}
+
+# The command line that starts a fresh pwsh of the same version as this one: this script runs
+# under the pwsh of the local dotnet tool manifest (dotnet <PSHOME>/pwsh.dll), or under an
+# installed pwsh.
+function Get-PwshCommandLine {
+    $process = [Environment]::ProcessPath
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet' -and (Test-Path -LiteralPath $pwshDll)) {
+        return @($process, $pwshDll)
+    }
+    return @($process)
+}
+
+# Runs a process with inherited console output; kills it (and its children) after a timeout.
+# Returns the exit code, or $null when it was killed.
+function Invoke-ChildProcess {
+    param(
+        [Parameter(Mandatory)] [string[]] $CommandLine,
+        [hashtable] $Environment = @{},
+        [string] $WorkingDirectory = $Root,
+        [int] $TimeoutSeconds = $TestTimeoutSeconds
+    )
+    $info = [Diagnostics.ProcessStartInfo]::new($CommandLine[0])
+    foreach ($argument in $CommandLine | Select-Object -Skip 1) { $info.ArgumentList.Add($argument) }
+    $info.UseShellExecute = $false
+    $info.WorkingDirectory = $WorkingDirectory
+    foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
+    $process = [Diagnostics.Process]::Start($info)
+    try {
+        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+            Write-Host "!!! $($CommandLine -join ' ') ran longer than $TimeoutSeconds s and was stopped." -ForegroundColor Red
+            $process.Kill($true)
+            $process.WaitForExit()
+            return $null
+        }
+        $process.WaitForExit()
+        return $process.ExitCode
+    }
+    finally {
+        $process.Dispose()
+    }
+}
+
+function Invoke-PwshChild {
+    param(
+        [Parameter(Mandatory)] [string[]] $Arguments,
+        [hashtable] $Environment = @{},
+        [string] $WorkingDirectory = $Root,
+        [int] $TimeoutSeconds = $TestTimeoutSeconds
+    )
+    $commandLine = @(Get-PwshCommandLine) + @('-NoLogo', '-NoProfile', '-NonInteractive') + $Arguments
+    Invoke-ChildProcess -CommandLine $commandLine -Environment $Environment -WorkingDirectory $WorkingDirectory -TimeoutSeconds $TimeoutSeconds
+}
+
+function Invoke-BuildTask {
+    $version = Get-ModuleVersion
+    Write-Step "Building MlDb $version ($Configuration) into $ModuleDir"
+
+    foreach ($dir in $ModuleDir, $StagingDir) {
+        if (Test-Path -LiteralPath $dir) { Remove-Item -LiteralPath $dir -Recurse -Force }
+    }
+
+    $cmdletStaging = Join-Path $StagingDir 'MlDb.PowerShell'
+    Invoke-Dotnet publish (Join-Path $Root 'src/MlDb.PowerShell/MlDb.PowerShell.csproj') -c $Configuration -o $cmdletStaging --nologo
+    # The engine, the providers and every driver with its natives for all runtimes (portable).
+    Invoke-Dotnet publish (Join-Path $Root 'src/MlDb.Data/MlDb.Data.csproj') -c $Configuration -o (Join-Path $ModuleDir 'deps') --no-build --nologo
+
+    foreach ($file in 'MlDb.PowerShell.dll', 'MlDb.PowerShell.pdb') {
+        $source = Join-Path $cmdletStaging $file
+        if (Test-Path -LiteralPath $source) { Copy-Item -LiteralPath $source -Destination $ModuleDir }
+    }
+    Copy-Item -LiteralPath $ManifestSource -Destination $ModuleDir
+    $license = Join-Path $Root 'LICENSE'
+    if (Test-Path -LiteralPath $license) { Copy-Item -LiteralPath $license -Destination $ModuleDir }
+    $moduleFiles = Join-Path $Root 'module'
+    if (Test-Path -LiteralPath $moduleFiles) {
+        Get-ChildItem -LiteralPath $moduleFiles -Force | Copy-Item -Destination $ModuleDir -Recurse -Force
+    }
+    Remove-Item -LiteralPath $StagingDir -Recurse -Force
+
+    Assert-ModuleLayout
+    Write-Step "Module ready: $ModuleDir"
+}
+
+# Fails the build when the folder would not import: a file the manifest names is missing, or an
+# assembly of deps/ also sits beside the cmdlets (PowerShell would load it into the default
+# context and defeat the isolation).
+function Assert-ModuleLayout {
+    $manifestPath = Join-Path $ModuleDir 'MlDb.psd1'
+    $manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
+    $named = @($manifest.RootModule) + @($manifest['FormatsToProcess']) + @($manifest['TypesToProcess']) +
+        @($manifest['NestedModules']) + @($manifest['RequiredAssemblies']) | Where-Object { $_ }
+    $missing = @($named | Where-Object { -not (Test-Path -LiteralPath (Join-Path $ModuleDir $_)) })
+    if ($missing) {
+        throw "The module folder lacks files that MlDb.psd1 names: $($missing -join ', '). (module/ holds the format and help files.)"
+    }
+    foreach ($private in 'MlDb.Language.dll', 'MlDb.Data.dll') {
+        if (-not (Test-Path -LiteralPath (Join-Path $ModuleDir "deps/$private"))) { throw "deps/$private is missing." }
+        if (Test-Path -LiteralPath (Join-Path $ModuleDir $private)) { throw "$private must live only in deps/." }
+    }
+    $null = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
+}
+
+function Invoke-PackageTask {
+    $version = Get-ModuleVersion
+    $package = Join-Path $Out "MlDb.$version.nupkg"
+    Write-Step "Packaging $package"
+
+    $work = Join-Path $Out 'package-work'
+    if (Test-Path -LiteralPath $work) { Remove-Item -LiteralPath $work -Recurse -Force }
+    $repository = Join-Path $work 'repository'
+    $null = New-Item -ItemType Directory -Path $repository, (Join-Path $work 'home')
+    if (Test-Path -LiteralPath $package) { Remove-Item -LiteralPath $package -Force }
+
+    # PSResourceGet keeps its repository list under the user's data folder: a child pwsh with its
+    # own HOME and XDG_DATA_HOME registers the temporary repository without touching the caller's.
+    $publish = @'
+param([string] $Repository, [string] $ModuleDir)
+$ErrorActionPreference = 'Stop'
+Import-Module Microsoft.PowerShell.PSResourceGet
+Register-PSResourceRepository -Name MlDbBuild -Uri $Repository -Trusted
+Publish-PSResource -Path $ModuleDir -Repository MlDbBuild
+'@
+    $script = Join-Path $work 'publish.ps1'
+    Set-Content -LiteralPath $script -Value $publish
+    $environment = @{ HOME = (Join-Path $work 'home'); XDG_DATA_HOME = (Join-Path $work 'home/.local/share'); XDG_CONFIG_HOME = (Join-Path $work 'home/.config') }
+    $exit = Invoke-PwshChild -Arguments @('-File', $script, '-Repository', $repository, '-ModuleDir', $ModuleDir) -Environment $environment -TimeoutSeconds 600
+    if ($exit -ne 0) { throw "Publish-PSResource failed (exit code $exit)." }
+
+    $produced = Get-ChildItem -LiteralPath $repository -Filter '*.nupkg'
+    if (@($produced).Count -ne 1) { throw "Expected one .nupkg in $repository, found $(@($produced).Count)." }
+    Move-Item -LiteralPath $produced[0].FullName -Destination $package
+    Remove-Item -LiteralPath $work -Recurse -Force
+    Write-Step "Package ready: $package ($([math]::Round((Get-Item -LiteralPath $package).Length / 1MB, 1)) MB)"
+    $package
+}
+
+function Invoke-DemoTask {
+    $quickstart = Join-Path $Root 'examples/quickstart.ps1'
+    if (-not (Test-Path -LiteralPath $quickstart)) { throw "examples/quickstart.ps1 does not exist yet." }
+    $work = Join-Path ([IO.Path]::GetTempPath()) ("mldb-demo-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $work
+    Write-Step "Running examples/quickstart.ps1 in a fresh pwsh (working folder $work)"
+    try {
+        $modulePath = $Out + [IO.Path]::PathSeparator + $env:PSModulePath
+        $exit = Invoke-PwshChild -Arguments @('-File', $quickstart) -Environment @{ PSModulePath = $modulePath } -WorkingDirectory $work -TimeoutSeconds 600
+        if ($exit -ne 0) { throw "examples/quickstart.ps1 failed (exit code $exit)." }
+    }
+    finally {
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Publish-TestSupport {
+    Write-Step 'Fetching Pester and the isolation fixture (tests/support)'
+    if (Test-Path -LiteralPath $TestSupportDir) { Remove-Item -LiteralPath $TestSupportDir -Recurse -Force }
+    Invoke-Dotnet publish (Join-Path $Root 'tests/support/MlDb.TestSupport.csproj') -c Release -o $TestSupportDir --nologo
+}
+
+function Start-TestService([string] $StateDir) {
+    $script = Join-Path $Root 'tests/services/services.sh'
+    if (-not (Test-Path -LiteralPath $script)) {
+        Write-Host '!!! tests/services/services.sh does not exist: tests that need PostgreSQL, Redis or MongoDB will be skipped.' -ForegroundColor Yellow
+        return $false
+    }
+    Write-Step "Starting test services (state in $StateDir)"
+    $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'start', $StateDir) -TimeoutSeconds 1200
+    $envFile = Join-Path $StateDir 'services.env'
+    if ($exit -ne 0) {
+        Write-Host "!!! tests/services/services.sh start failed (exit code $exit): the tests of the services it did not start will be skipped." -ForegroundColor Yellow
+    }
+    if (Test-Path -LiteralPath $envFile) {
+        $env:MLDB_SERVICES_ENV = $envFile
+        foreach ($line in Get-Content -LiteralPath $envFile) {
+            if ($line -match '^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$') {
+                $value = $Matches[2].Trim()
+                if ($value.Length -ge 2 -and $value[0] -eq $value[-1] -and $value[0] -in '"', "'") { $value = $value.Substring(1, $value.Length - 2) }
+                Set-Item -LiteralPath "env:$($Matches[1])" -Value $value
+                Write-Host "    $($Matches[1]) is set"
+            }
+        }
+    }
+    return $true
+}
+
+function Stop-TestService([string] $StateDir) {
+    $script = Join-Path $Root 'tests/services/services.sh'
+    Write-Step 'Stopping test services'
+    $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'stop', $StateDir) -TimeoutSeconds 300
+    if ($exit -ne 0) { Write-Host "!!! tests/services/services.sh stop exited with $exit." -ForegroundColor Yellow }
+}
+
+function Get-XunitProject {
+    Get-ChildItem -LiteralPath (Join-Path $Root 'tests') -Recurse -Filter '*.csproj' |
+        Where-Object { (Get-Content -LiteralPath $_.FullName -Raw) -match 'Include="xunit(\.v3)?"' } |
+        Sort-Object FullName
+}
+
+function Invoke-XunitProject([IO.FileInfo] $Project) {
+    $name = $Project.BaseName
+    $resultDir = Join-Path $ResultsDir 'xunit'
+    $trx = Join-Path $resultDir "$name.trx"
+    if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
+    Write-Step "dotnet test $name"
+    $exit = Invoke-ChildProcess -CommandLine @('dotnet', 'test', $Project.FullName, '-c', $Configuration, '--nologo',
+        '--logger', "trx;LogFileName=$name.trx", '--results-directory', $resultDir)
+
+    $result = [pscustomobject]@{ Suite = "xunit $name"; Passed = 0; Failed = 0; Skipped = 0; Note = '' }
+    if (Test-Path -LiteralPath $trx) {
+        $counters = ([xml] (Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+        $result.Passed = [int] $counters.passed
+        $result.Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        $result.Skipped = [int] $counters.notExecuted
+    }
+    if ($exit -ne 0 -and $result.Failed -eq 0) {
+        # The project did not build, or the test host crashed: that counts as a failure.
+        $result.Failed = 1
+        $result.Note = if ($null -eq $exit) { 'timed out' } else { "dotnet test exited with $exit" }
+    }
+    $result
+}
+
+function Invoke-PesterFile([IO.FileInfo] $File) {
+    $resultDir = Join-Path $ResultsDir 'pester'
+    $json = Join-Path $resultDir "$($File.BaseName).json"
+    if (Test-Path -LiteralPath $json) { Remove-Item -LiteralPath $json -Force }
+    Write-Step "Pester $($File.Name) (fresh pwsh)"
+    $runner = Join-Path $Root 'tests/support/Invoke-PesterFile.ps1'
+    $exit = Invoke-PwshChild -Arguments @('-File', $runner, '-Path', $File.FullName, '-PesterPath', (Join-Path $TestSupportDir 'Pester'), '-ResultDirectory', $resultDir)
+
+    $result = [pscustomobject]@{ Suite = "pester $($File.Name)"; Passed = 0; Failed = 0; Skipped = 0; Note = '' }
+    if (Test-Path -LiteralPath $json) {
+        $counts = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
+        $result.Passed = [int] $counts.Passed
+        $result.Failed = [int] $counts.Failed
+        $result.Skipped = [int] $counts.Skipped
+    }
+    else {
+        $result.Failed = 1
+        $result.Note = if ($null -eq $exit) { 'timed out' } else { "the test process ended (exit code $exit) before reporting" }
+    }
+    $result
+}
+
+function Invoke-TestTask([Collections.Generic.List[object]] $Results) {
+    Invoke-BuildTask
+    $package = Invoke-PackageTask
+    Publish-TestSupport
+    $null = New-Item -ItemType Directory -Force -Path (Join-Path $ResultsDir 'xunit'), (Join-Path $ResultsDir 'pester')
+
+    $testEnvironment = @{
+        MLDB_REPO_ROOT       = $Root
+        MLDB_MODULE_MANIFEST = Join-Path $ModuleDir 'MlDb.psd1'
+        MLDB_PACKAGE         = $package
+        MLDB_TEST_SUPPORT    = $TestSupportDir
+    }
+    $shared = Join-Path (Split-Path $Root -Parent) 'shared'
+    if (Test-Path -LiteralPath $shared) { $testEnvironment.MLDB_SHARED = (Resolve-Path -LiteralPath $shared).Path }
+    foreach ($key in $testEnvironment.Keys) { Set-Item -LiteralPath "env:$key" -Value $testEnvironment[$key] }
+
+    $stateDir = Join-Path ([IO.Path]::GetTempPath()) ("mldb-services-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $stateDir
+    $servicesStarted = $false
+    try {
+        $servicesStarted = Start-TestService $stateDir
+        foreach ($project in Get-XunitProject) { $Results.Add((Invoke-XunitProject $project)) }
+        foreach ($file in Get-ChildItem -LiteralPath (Join-Path $Root 'tests/pester') -Recurse -Filter '*.Tests.ps1' | Sort-Object FullName) {
+            $Results.Add((Invoke-PesterFile $file))
+        }
+    }
+    finally {
+        if ($servicesStarted) { Stop-TestService $stateDir }
+        Remove-Item -LiteralPath $stateDir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+# Prints the table of suites and, last, the line "N passed, N failed"; returns the failed count.
+function Write-TestSummary([Collections.Generic.List[object]] $Results, [datetime] $Started) {
+    $passed = [int] ($Results | Measure-Object -Property Passed -Sum).Sum
+    $failed = [int] ($Results | Measure-Object -Property Failed -Sum).Sum
+    $skipped = [int] ($Results | Measure-Object -Property Skipped -Sum).Sum
+    Write-Host ''
+    Write-Host ('{0,-50} {1,7} {2,7} {3,8}  {4}' -f 'suite', 'passed', 'failed', 'skipped', '')
+    foreach ($r in $Results) {
+        $colour = if ($r.Failed) { 'Red' } elseif ($r.Skipped) { 'Yellow' } else { 'Green' }
+        Write-Host ('{0,-50} {1,7} {2,7} {3,8}  {4}' -f $r.Suite, $r.Passed, $r.Failed, $r.Skipped, $r.Note) -ForegroundColor $colour
+    }
+    Write-Host ('{0} skipped (counted neither passed nor failed); took {1:n0} s' -f $skipped, ((Get-Date) - $Started).TotalSeconds)
+    if ($passed + $failed -eq 0) {
+        Write-Host '!!! No test ran.' -ForegroundColor Red
+        $failed = 1
+    }
+    [Console]::Out.WriteLine("$passed passed, $failed failed")
+    $failed
+}
+
+Push-Location -LiteralPath $Root
+try {
+    switch ($Task) {
+        'build' { Invoke-BuildTask }
+        'package' { Invoke-BuildTask; $null = Invoke-PackageTask }
+        'demo' { Invoke-BuildTask; Invoke-DemoTask }
+        'clean' { if (Test-Path -LiteralPath $Out) { Remove-Item -LiteralPath $Out -Recurse -Force } }
+        'test' {
+            $started = Get-Date
+            $results = [Collections.Generic.List[object]]::new()
+            try {
+                Invoke-TestTask $results
+            }
+            catch {
+                # A build, packaging or set-up failure is a failed run: report it, then the counts.
+                Write-Host "!!! $($_.Exception.Message)" -ForegroundColor Red
+                $results.Add([pscustomobject]@{ Suite = 'build and set-up'; Passed = 0; Failed = 1; Skipped = 0; Note = $_.Exception.Message })
+            }
+            if ((Write-TestSummary $results $started) -ne 0) { exit 1 }
+        }
+    }
+}
+finally {
+    Pop-Location
+}
