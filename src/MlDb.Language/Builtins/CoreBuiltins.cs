@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using MlDb.Language.Runtime;
 
@@ -98,7 +97,7 @@ internal static class CoreBuiltins
 
     private static MlValue Enumerate(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
-        var items = Elements(Args.At(args, 0), "enumerate");
+        var items = Elements(ctx, Args.At(args, 0), "enumerate");
         long start = Args.IntOr(args, 1, 0, "enumerate");
         var result = new MlValue[items.Length];
         for (int i = 0; i < items.Length; i++)
@@ -112,12 +111,13 @@ internal static class CoreBuiltins
     }
 
     /// <summary>A snapshot of the elements of an array, or the characters of a string.</summary>
-    public static MlValue[] Elements(in MlValue v, string fn)
+    public static MlValue[] Elements(ExecContext ctx, in MlValue v, string fn)
     {
         if (v.IsArray) return v.AsArray.ToArray();
         if (v.IsString)
         {
             string s = v.AsString;
+            ctx.CheckCollectionSize(s.Length);
             var items = new MlValue[s.Length];
             for (int i = 0; i < s.Length; i++) items[i] = MlValue.FromString(StringMethods.CharString(s[i]));
             return items;
@@ -130,7 +130,7 @@ internal static class CoreBuiltins
     private static MlValue Sorted(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
         var source = Args.At(args, 0);
-        MlValue[] items = source.IsObject ? GlobalObjects.Keys(source.AsObject).ToArray() : Elements(source, "sorted");
+        MlValue[] items = source.IsObject ? GlobalObjects.Keys(source.AsObject).ToArray() : Elements(ctx, source, "sorted");
         Sorting.SortDefault(ctx, items, descending: Args.At(args, 1).IsTruthy);
         return new MlArray(items, items.Length);
     }
@@ -184,7 +184,7 @@ internal static class CoreBuiltins
 
     private static MlValue Reversed(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
-        var items = Elements(Args.At(args, 0), "reversed");
+        var items = Elements(ctx, Args.At(args, 0), "reversed");
         System.Array.Reverse(items);
         return new MlArray(items, items.Length);
     }
@@ -196,7 +196,7 @@ internal static class CoreBuiltins
         int n = int.MaxValue;
         for (int k = 0; k < args.Length; k++)
         {
-            sources[k] = Elements(args[k], "zip");
+            sources[k] = Elements(ctx, args[k], "zip");
             n = Math.Min(n, sources[k].Length);
         }
         var result = new MlValue[n];
@@ -237,6 +237,4 @@ internal static class CoreBuiltins
         for (int i = len - 1; i >= 0; i--) sb.Append(digits[i]);
         return sb.ToString();
     }
-
-    internal static string FormatInvariant(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -25,6 +25,8 @@ public class LimitTests
         AssertLimit(() => MethodWith(small, MlValue.FromArray(Arr(Arr(1, 2), Arr(3, 4))), "flat"));
         AssertLimit(() => MethodWith(small, "abcd", "split", ""));
         AssertLimit(() => MethodWith(small, "a,b,c,d", "split", ","));
+        AssertLimit(() => CallWith(small, "reversed", "abcd"));
+        AssertLimit(() => CallWith(small, "enumerate", "abcd"));
         Assert.Equal(3, a.AsArray.Count);
     }
 
