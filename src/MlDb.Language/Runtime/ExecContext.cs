@@ -78,7 +78,9 @@ internal sealed class ExecContext
 
     public void Return()
     {
-        Array.Clear(Stack, 0, Math.Min(Stack.Length, Math.Max(Sp, 64)));
+        // Drop references the finished call left on the stack (frames end where EnsureStack last reached).
+        Array.Clear(Stack, 0, Math.Min(Stack.Length, _highWater));
+        _highWater = 0;
         Array.Clear(_frameProtos, 0, Math.Min(_frameProtos.Length, Depth + 1));
         Array.Clear(_frameSites, 0, Math.Min(_frameSites.Length, Depth + 1));
         Upvalues = [];
@@ -113,8 +115,14 @@ internal sealed class ExecContext
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EnsureStack(int needed)
     {
-        if (needed > Stack.Length) GrowStack(needed);
+        if (needed > _highWater)
+        {
+            _highWater = needed;
+            if (needed > Stack.Length) GrowStack(needed);
+        }
     }
+
+    private int _highWater;
 
     private void GrowStack(int needed)
     {
