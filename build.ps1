@@ -222,20 +222,28 @@ function Publish-TestSupport {
     Invoke-Dotnet publish (Join-Path $Root 'tests/support/MlDb.TestSupport.csproj') -c Release -o $TestSupportDir --nologo
 }
 
+# Starts each service of tests/services/services.sh in a state folder of its own, so that one
+# that cannot start (services.sh then stops everything in its folder) does not take the others
+# down; exports the KEY=value lines of each services.env. Returns the folders to stop.
 function Start-TestService([string] $StateDir) {
     $script = Join-Path $Root 'tests/services/services.sh'
     if (-not (Test-Path -LiteralPath $script)) {
         Write-Host '!!! tests/services/services.sh does not exist: tests that need PostgreSQL, Redis or MongoDB will be skipped.' -ForegroundColor Yellow
-        return $false
+        return @()
     }
-    Write-Step "Starting test services (state in $StateDir)"
-    $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'start', $StateDir) -TimeoutSeconds 1200
-    $envFile = Join-Path $StateDir 'services.env'
-    if ($exit -ne 0) {
-        Write-Host "!!! tests/services/services.sh start failed (exit code $exit): the tests of the services it did not start will be skipped." -ForegroundColor Yellow
-    }
-    if (Test-Path -LiteralPath $envFile) {
-        $env:MLDB_SERVICES_ENV = $envFile
+    $services = @('postgres', 'redis', 'mongo')
+    if ((Get-Content -LiteralPath $script -Raw) -match '(?m)^ALL=\(([^)]*)\)') { $services = @(-split $Matches[1]) }
+
+    $started = foreach ($service in $services) {
+        $dir = Join-Path $StateDir $service
+        Write-Step "Starting test service $service (state in $dir)"
+        $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'start', $dir, $service) -TimeoutSeconds 1200
+        $envFile = Join-Path $dir 'services.env'
+        if ($exit -ne 0 -or -not (Test-Path -LiteralPath $envFile)) {
+            Write-Host "!!! tests/services/services.sh could not start $service (exit code $exit): its tests will be skipped." -ForegroundColor Yellow
+            if (Test-Path -LiteralPath $dir) { $dir }
+            continue
+        }
         foreach ($line in Get-Content -LiteralPath $envFile) {
             if ($line -match '^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$') {
                 $value = $Matches[2].Trim()
@@ -244,15 +252,24 @@ function Start-TestService([string] $StateDir) {
                 Write-Host "    $($Matches[1]) is set"
             }
         }
+        $dir
     }
-    return $true
+    # The helpers of tests/pester read the variables; MLDB_SERVICES_ENV names one file for a
+    # person who wants to run a Pester file by hand against the same servers.
+    $merged = Join-Path $StateDir 'services.env'
+    $lines = foreach ($dir in $started) { $file = Join-Path $dir 'services.env'; if (Test-Path -LiteralPath $file) { Get-Content -LiteralPath $file } }
+    Set-Content -LiteralPath $merged -Value @($lines)
+    $env:MLDB_SERVICES_ENV = $merged
+    @($started)
 }
 
-function Stop-TestService([string] $StateDir) {
+function Stop-TestService([string[]] $StateDirs) {
     $script = Join-Path $Root 'tests/services/services.sh'
-    Write-Step 'Stopping test services'
-    $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'stop', $StateDir) -TimeoutSeconds 300
-    if ($exit -ne 0) { Write-Host "!!! tests/services/services.sh stop exited with $exit." -ForegroundColor Yellow }
+    foreach ($dir in $StateDirs) {
+        Write-Step "Stopping test services in $dir"
+        $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'stop', $dir) -TimeoutSeconds 300
+        if ($exit -ne 0) { Write-Host "!!! tests/services/services.sh stop $dir exited with $exit." -ForegroundColor Yellow }
+    }
 }
 
 function Get-XunitProject {
@@ -325,16 +342,16 @@ function Invoke-TestTask([Collections.Generic.List[object]] $Results) {
 
     $stateDir = Join-Path ([IO.Path]::GetTempPath()) ("mldb-services-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
     $null = New-Item -ItemType Directory -Path $stateDir
-    $servicesStarted = $false
+    $serviceDirs = @()
     try {
-        $servicesStarted = Start-TestService $stateDir
+        $serviceDirs = @(Start-TestService $stateDir)
         foreach ($project in Get-XunitProject) { $Results.Add((Invoke-XunitProject $project)) }
         foreach ($file in Get-ChildItem -LiteralPath (Join-Path $Root 'tests/pester') -Recurse -Filter '*.Tests.ps1' | Sort-Object FullName) {
             $Results.Add((Invoke-PesterFile $file))
         }
     }
     finally {
-        if ($servicesStarted) { Stop-TestService $stateDir }
+        if ($serviceDirs) { Stop-TestService $serviceDirs }
         Remove-Item -LiteralPath $stateDir -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
