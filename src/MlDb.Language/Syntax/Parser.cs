@@ -230,7 +230,8 @@ internal sealed class Parser
             ExpectSemicolon();
             return new AssignStmt(eq.Line, eq.Column, pattern, null, value);
         }
-        if (t.Kind == TokenKind.Identifier && t.Text == "capability" && PeekAt(1).Is("{"))
+        if (t.Kind == TokenKind.Identifier && t.Text == "capability"
+            && (PeekAt(1).Is("{") || (PeekAt(1).Kind == TokenKind.Identifier && PeekAt(2).Is("{"))))
             throw Fail(t, "mlpy 'capability' blocks are not part of this dialect");
         return ExpressionOrAssignment();
     }
@@ -742,6 +743,26 @@ internal sealed class Parser
         return new SliceExpr(open.Line, open.Column, target, start, end, step);
     }
 
+    /// <summary>At '(': true for "( name, name, … ) =>" or "( ) =>" — a JavaScript arrow function.</summary>
+    private bool IsJavaScriptArrow(out Token arrow, out string parameters)
+    {
+        var names = new List<string>();
+        int i = 1;
+        if (PeekAt(i).Kind == TokenKind.Identifier)
+        {
+            names.Add(PeekAt(i).Text);
+            i++;
+            while (PeekAt(i).Is(",") && PeekAt(i + 1).Kind == TokenKind.Identifier)
+            {
+                names.Add(PeekAt(i + 1).Text);
+                i += 2;
+            }
+        }
+        arrow = PeekAt(i + 1);
+        parameters = string.Join(", ", names);
+        return PeekAt(i).Is(")") && arrow.Is("=>");
+    }
+
     private Expr Primary()
     {
         var t = Peek;
@@ -807,6 +828,8 @@ internal sealed class Parser
         }
         if (t.Is("("))
         {
+            if (IsJavaScriptArrow(out var arrow, out string parameters))
+                throw Fail(arrow, $"JavaScript arrow functions are not supported; write fn({parameters}) => …");
             Advance();
             var inner = Expression();
             var close = Expect(")", "to close the parenthesis");
