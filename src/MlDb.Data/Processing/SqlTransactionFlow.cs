@@ -45,17 +45,27 @@ public sealed class SqlTransactionFlow(MlSqlConnection connection, FlowContext c
         {
             if (!schemas.ContainsKey(op.Table)) schemas[op.Table] = _connection.RequireTable(lease, op.Table, token);
         }
+        var plans = new List<(SqlOperation Op, SqlTableSchema Schema, SqlColumnInfo? Key, SqlRecordValues? Values)>(parsed.Count);
+        foreach (var op in parsed)
+        {
+            var schema = schemas[op.Table];
+            if (op.Type == "insert" && schema.IsView)
+                throw new MlDbException(MlDbErrorIds.InvalidIdentifier, MlDbErrorKind.InvalidArgument, $"'{op.Table}' is a view; {op} cannot insert into it.", op.Table);
+            var key = op.Type == "insert" ? null : schema.RequireColumn(op.Key, "the key of " + op);
+            var values = op.Values is null ? null : SqlRecordValues.Map(schema, op.Values);
+            plans.Add((op, schema, key, values));
+        }
         lease.Transaction = lease.Connection.BeginTransaction();
         _context.Verbose($"BEGIN  -- {parsed.Count} operation(s)");
         long affected = 0;
         SqlOperation? current = null;
         try
         {
-            foreach (var op in parsed)
+            foreach (var (op, schema, key, values) in plans)
             {
                 current = op;
                 token.ThrowIfCancellationRequested();
-                affected += Execute(lease, schemas[op.Table], op);
+                affected += Execute(lease, schema, op, key, values);
                 _context.Progress?.Invoke("Running the transaction", op.Index + 1);
             }
             lease.Transaction.Commit();
@@ -137,35 +147,23 @@ public sealed class SqlTransactionFlow(MlSqlConnection connection, FlowContext c
         new(MlDbErrorIds.InvalidOperationSpec, MlDbErrorKind.InvalidArgument,
             $"Operation {(index + 1).ToString(CultureInfo.InvariantCulture)} {problem}; nothing was executed.", index);
 
-    private long Execute(SqlLease lease, SqlTableSchema schema, SqlOperation op)
+    private long Execute(SqlLease lease, SqlTableSchema schema, SqlOperation op, SqlColumnInfo? keyColumn, SqlRecordValues? values)
     {
         var dialect = _connection.Dialect;
         var mapper = _connection.Mapper;
         if (op.Type == "insert")
         {
-            if (schema.IsView) throw new MlDbException(MlDbErrorIds.InvalidIdentifier, MlDbErrorKind.InvalidArgument, $"'{op.Table}' is a view.", op.Table);
-            var record = SqlRecordValues.Map(schema, op.Values!);
             using var commands = new SqlInsertCommands(_connection, lease, schema);
-            var command = commands.Bind(record, returnKey: false);
+            var command = commands.Bind(values!, returnKey: false);
             using var scope = new SqlCommandScope(_connection, command, _context);
             return scope.Run(c => c.ExecuteNonQuery());
         }
-        var keyColumn = schema.RequireColumn(op.Key, "the key");
-        string sql;
-        SqlRecordValues? values = null;
-        if (op.Type == "update")
-        {
-            values = SqlRecordValues.Map(schema, op.Values!);
-            var parameters = values.Columns.Select((c, i) => (c, "v" + i)).ToArray();
-            sql = dialect.BuildUpdate(schema, parameters, keyColumn, "key");
-        }
-        else
-        {
-            sql = dialect.BuildDelete(schema, keyColumn, "key");
-        }
+        string sql = op.Type == "update"
+            ? dialect.BuildUpdate(schema, values!.Columns.Select((c, i) => (c, "v" + i)).ToArray(), keyColumn!, "key")
+            : dialect.BuildDelete(schema, keyColumn!, "key");
         using var cmd = lease.CreateCommand(sql);
-        if (values is not null)
-            for (int i = 0; i < values.Columns.Length; i++) mapper.AddParameter(cmd, dialect.ParameterName("v" + i), values.Values[i], values.Columns[i]);
+        if (op.Type == "update")
+            for (int i = 0; i < values!.Columns.Length; i++) mapper.AddParameter(cmd, dialect.ParameterName("v" + i), values.Values[i], values.Columns[i]);
         mapper.AddParameter(cmd, dialect.ParameterName("key"), op.Id, keyColumn);
         using var s = new SqlCommandScope(_connection, cmd, _context);
         return s.Run(c => c.ExecuteNonQuery());

@@ -62,8 +62,22 @@ public abstract class MlSqlConnection : MlConnection
         return written;
     }
 
+    /// <summary>
+    /// Stops a running command from another thread (Ctrl+C, timeout). The default is
+    /// <see cref="DbCommand.Cancel"/>; SQLite interrupts the connection instead, because its
+    /// ADO.NET Cancel does nothing.
+    /// </summary>
+    public virtual void CancelCommand(DbCommand command) => command.Cancel();
+
     /// <summary>True when <paramref name="exception"/> is the driver reporting that the command was cancelled or interrupted.</summary>
     public virtual bool IsCancellation(Exception exception) => exception is OperationCanceledException;
+
+    /// <summary>
+    /// Called by <see cref="SqlCommandScope"/> when a command starts under a flow; what it returns is
+    /// disposed when the command is done. Providers attach per-command listeners here (PostgreSQL
+    /// routes server notices to the flow's log). The default attaches nothing.
+    /// </summary>
+    public virtual IDisposable? BeginCommand(DbCommand command, Processing.FlowContext context) => null;
 }
 
 /// <summary>An open connection lent out by <see cref="MlSqlConnection.Lease"/>.</summary>

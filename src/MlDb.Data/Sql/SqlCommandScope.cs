@@ -18,6 +18,7 @@ public sealed class SqlCommandScope : IDisposable
     private readonly CancellationTokenSource? _timeout;
     private readonly CancellationTokenRegistration _userRegistration;
     private readonly CancellationTokenRegistration _timeoutRegistration;
+    private readonly IDisposable? _listener;
     private volatile bool _timedOut;
 
     public SqlCommandScope(MlSqlConnection connection, DbCommand command, FlowContext context)
@@ -27,18 +28,30 @@ public sealed class SqlCommandScope : IDisposable
         _context = context;
         context.CancellationToken.ThrowIfCancellationRequested();
         connection.ApplyCommandTimeout(command, context.CommandTimeout);
-        _userRegistration = context.CancellationToken.Register(static c => ((DbCommand)c!).Cancel(), command);
+        _userRegistration = context.CancellationToken.Register(() => Cancel());
         if (context.CommandTimeout is not null)
         {
             _timeout = new CancellationTokenSource();
             _timeoutRegistration = _timeout.Token.Register(() =>
             {
                 _timedOut = true;
-                try { _command.Cancel(); }
-                catch (Exception) { /* the command may have finished in the meantime */ }
+                Cancel();
             });
         }
         context.Verbose(command.CommandText + DescribeParameters(command));
+        _listener = connection.BeginCommand(command, context);
+    }
+
+    private void Cancel()
+    {
+        try
+        {
+            _connection.CancelCommand(_command);
+        }
+        catch (Exception)
+        {
+            // the command may have finished in the meantime
+        }
     }
 
     private static string DescribeParameters(DbCommand command)
@@ -132,6 +145,7 @@ public sealed class SqlCommandScope : IDisposable
 
     public void Dispose()
     {
+        _listener?.Dispose();
         _userRegistration.Dispose();
         _timeoutRegistration.Dispose();
         _timeout?.Dispose();

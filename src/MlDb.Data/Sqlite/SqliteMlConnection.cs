@@ -124,6 +124,12 @@ public sealed class SqliteMlConnection : MlSqlConnection
         if (timeout is { } t) command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(t.TotalSeconds));
     }
 
+    public override void CancelCommand(DbCommand command)
+    {
+        if (command.Connection is SqliteConnection { State: System.Data.ConnectionState.Open } connection)
+            SQLitePCL.raw.sqlite3_interrupt(connection.Handle);
+    }
+
     public override bool IsCancellation(Exception exception) =>
         exception is OperationCanceledException || exception is SqliteException { SqliteErrorCode: 9 };
 
