@@ -174,7 +174,7 @@ function Invoke-PackageTask {
     $work = Join-Path $Out 'package-work'
     if (Test-Path -LiteralPath $work) { Remove-Item -LiteralPath $work -Recurse -Force }
     $repository = Join-Path $work 'repository'
-    $null = New-Item -ItemType Directory -Path $repository, (Join-Path $work 'home')
+    $null = New-Item -ItemType Directory -Path $repository
     if (Test-Path -LiteralPath $package) { Remove-Item -LiteralPath $package -Force }
 
     # PSResourceGet keeps its repository list under the user's data folder: a child pwsh with its
@@ -188,7 +188,10 @@ Publish-PSResource -Path $ModuleDir -Repository MlDbBuild
 '@
     $script = Join-Path $work 'publish.ps1'
     Set-Content -LiteralPath $script -Value $publish
-    $environment = @{ HOME = (Join-Path $work 'home'); XDG_DATA_HOME = (Join-Path $work 'home/.local/share'); XDG_CONFIG_HOME = (Join-Path $work 'home/.config') }
+    # The folders must exist: .NET reports a missing XDG folder as "", and PSResourceGet would
+    # then write its repository list relative to the working directory.
+    $environment = @{ HOME = (Join-Path $work 'home'); XDG_DATA_HOME = (Join-Path $work 'home/.local/share'); XDG_CONFIG_HOME = (Join-Path $work 'home/.config'); XDG_CACHE_HOME = (Join-Path $work 'home/.cache') }
+    $null = New-Item -ItemType Directory -Force -Path @($environment.Values)
     $exit = Invoke-PwshChild -Arguments @('-File', $script, '-Repository', $repository, '-ModuleDir', $ModuleDir) -Environment $environment -TimeoutSeconds 600
     if ($exit -ne 0) { throw "Publish-PSResource failed (exit code $exit)." }
 

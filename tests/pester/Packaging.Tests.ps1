@@ -26,16 +26,18 @@ BeforeAll {
 
     # A home of its own: PSResourceGet keeps its repository list and the CurrentUser module
     # folder under the user's data folder, so nothing here touches the real user's.
+    # The folders must exist: .NET reports a missing XDG folder as "", and PSResourceGet would
+    # then keep its repository list relative to the working directory.
     $Home_ = Join-Path $TestDrive 'home'
     $Repository = Join-Path $TestDrive 'repository'
-    $null = New-Item -ItemType Directory -Path $Home_, $Repository
-    Copy-Item -LiteralPath $Package -Destination $Repository
     $IsolatedEnvironment = @{
         HOME            = $Home_
         XDG_DATA_HOME   = (Join-Path $Home_ '.local/share')
         XDG_CONFIG_HOME = (Join-Path $Home_ '.config')
         XDG_CACHE_HOME  = (Join-Path $Home_ '.cache')
     }
+    $null = New-Item -ItemType Directory -Force -Path (@($Repository) + @($IsolatedEnvironment.Values))
+    Copy-Item -LiteralPath $Package -Destination $Repository
 }
 
 Describe 'The package file' {
@@ -72,7 +74,7 @@ Describe 'The package file' {
 
 Describe 'Installing from a local PSResourceGet repository' {
     BeforeAll {
-        $install = Invoke-MlTestPwsh -Environment $IsolatedEnvironment -Parameters @{ Repository = $Repository; Version = $Version } -Script {
+        $install = Invoke-MlTestPwsh -Environment $IsolatedEnvironment -WorkingDirectory $TestDrive -Parameters @{ Repository = $Repository; Version = $Version } -Script {
             Import-Module Microsoft.PowerShell.PSResourceGet
             Register-PSResourceRepository -Name MlDbTest -Uri $Repository -Trusted
             $found = Find-PSResource -Name MlDb -Repository MlDbTest
@@ -96,6 +98,8 @@ Describe 'Installing from a local PSResourceGet repository' {
 
     It 'installs into the clean folder and nowhere else' {
         $moduleRoot | Should -BeLike "$Home_*"
+        Join-Path $Home_ '.local/share/PSResourceGet/PSResourceRepository.xml' | Should -Exist
+        Join-Path $TestDrive 'PSResourceGet' | Should -Not -Exist
         Join-Path $moduleRoot "MlDb/$Version/MlDb.psd1" | Should -Exist
         Join-Path $moduleRoot "MlDb/$Version/deps/MlDb.Data.dll" | Should -Exist
     }

@@ -33,7 +33,8 @@ internal sealed class PrivateLoadContext : AssemblyLoadContext
     private static readonly string FrameworkDirectory =
         Path.GetDirectoryName(typeof(object).Assembly.Location) ?? string.Empty;
 
-    private readonly AssemblyDependencyResolver? _resolver;
+    private readonly Lazy<AssemblyDependencyResolver?> _resolver;
+    private readonly object _loadGate = new();
     private readonly ConcurrentDictionary<string, Assembly> _managed = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, IntPtr> _native = new(StringComparer.Ordinal);
 
@@ -41,20 +42,8 @@ internal sealed class PrivateLoadContext : AssemblyLoadContext
         : base(ContextName, isCollectible: false)
     {
         DependencyDirectory = dependencyDirectory;
-        var anchor = Path.Combine(dependencyDirectory, AnchorAssemblyName + ".dll");
-        if (File.Exists(anchor))
-        {
-            try
-            {
-                _resolver = new AssemblyDependencyResolver(anchor);
-            }
-            catch (InvalidOperationException)
-            {
-                // The host cannot resolve components (for example a single-file host): the file
-                // probing below still finds everything that ships flat in deps/.
-                _resolver = null;
-            }
-        }
+        // Read deps.json on the first load, not at import.
+        _resolver = new Lazy<AssemblyDependencyResolver?>(CreateResolver, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The full path of the <c>deps/</c> folder this context loads from.</summary>
@@ -73,7 +62,7 @@ internal sealed class PrivateLoadContext : AssemblyLoadContext
         if (_managed.TryGetValue(name, out var loaded))
             return loaded;
 
-        var path = _resolver?.ResolveAssemblyToPath(assemblyName);
+        var path = _resolver.Value?.ResolveAssemblyToPath(assemblyName);
         if (path is null)
         {
             var candidate = Path.Combine(DependencyDirectory, name + ".dll");
@@ -86,8 +75,17 @@ internal sealed class PrivateLoadContext : AssemblyLoadContext
         if (path is null || IsProvidedByFramework(assemblyName))
             return null;
 
-        var assembly = LoadFromAssemblyPath(path);
-        return _managed.GetOrAdd(name, assembly);
+        // One load per name, even when two threads ask at once (a second load of the same
+        // name into one context would throw).
+        lock (_loadGate)
+        {
+            if (_managed.TryGetValue(name, out loaded))
+                return loaded;
+
+            var assembly = LoadFromAssemblyPath(path);
+            _managed[name] = assembly;
+            return assembly;
+        }
     }
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
@@ -95,12 +93,31 @@ internal sealed class PrivateLoadContext : AssemblyLoadContext
         if (_native.TryGetValue(unmanagedDllName, out var handle))
             return handle;
 
-        var path = _resolver?.ResolveUnmanagedDllToPath(unmanagedDllName) ?? ProbeNative(unmanagedDllName);
+        var path = _resolver.Value?.ResolveUnmanagedDllToPath(unmanagedDllName) ?? ProbeNative(unmanagedDllName);
         if (path is null)
             return IntPtr.Zero;
 
+        // Loading a library twice is harmless (the OS counts references); the first handle is kept.
         handle = LoadUnmanagedDllFromPath(path);
         return _native.GetOrAdd(unmanagedDllName, handle);
+    }
+
+    private AssemblyDependencyResolver? CreateResolver()
+    {
+        var anchor = Path.Combine(DependencyDirectory, AnchorAssemblyName + ".dll");
+        if (!File.Exists(anchor))
+            return null;
+
+        try
+        {
+            return new AssemblyDependencyResolver(anchor);
+        }
+        catch (InvalidOperationException)
+        {
+            // The host cannot resolve components (a single-file host, say): the file probing
+            // still finds everything that ships flat in deps/.
+            return null;
+        }
     }
 
     private static bool IsProvidedByFramework(AssemblyName requested)
