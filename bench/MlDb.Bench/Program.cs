@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Text;
+using MlDb.Bench;
+using MlDb.Bench.Workloads;
+
+// MlDb benchmark: the seed workloads in MlDb, Jint and plain C#, side by side in one run.
+// Usage: dotnet run -c Release --project bench/MlDb.Bench [-- options]
+//   --rows 100000,1000000     row counts (default both)
+//   --workloads W1,W2,W3,W4   which workloads (default all)
+//   --warmups 3 --runs 7      rounds below 500 000 rows
+//   --big-warmups 1 --big-runs 3   rounds from 500 000 rows on
+//   --out FILE                also write the Markdown report to FILE
+
+var options = Options.Parse(args);
+var culture = CultureInfo.InvariantCulture;
+var started = Stopwatch.StartNew();
+var results = new List<Result>();
+
+Console.Error.WriteLine($"Seed scripts: {Paths.SeedMl}");
+foreach (int rows in options.Rows)
+{
+    bool big = rows >= 500_000;
+    int warmups = big ? options.BigWarmups : options.Warmups;
+    int runs = big ? options.BigRuns : options.Runs;
+    foreach (var id in options.Workloads)
+    {
+        var sw = Stopwatch.StartNew();
+        Harness.GcTime = Harness.AcceptTime = TimeSpan.Zero;
+        Console.Error.Write($"{id} at {rows:N0} rows ({warmups} warm-up + {runs} measured rounds): generating…");
+        Workload workload = id switch
+        {
+            "W1" => new W1ProcessOrders(rows),
+            "W2" => new W2EnrichUsers(rows),
+            "W3" => new W3AnalyzeProducts(rows),
+            "W4" => new W4TopScores(rows),
+            _ => throw new ArgumentException($"Unknown workload {id} (W1..W4)."),
+        };
+        Console.Error.Write($" {sw.Elapsed.TotalSeconds:F1}s converting…");
+        var conversions = Harness.Measure(workload.Conversions(), warmups, runs);
+        workload.DropHostInput();
+        Console.Error.Write($" {sw.Elapsed.TotalSeconds:F1}s running…");
+        var executions = Harness.Measure(workload.Executions(), warmups, runs);
+        Console.Error.Write($" {sw.Elapsed.TotalSeconds:F1}s (prepare+GC {Harness.GcTime.TotalSeconds:F1}s, result checks {Harness.AcceptTime.TotalSeconds:F1}s)");
+        workload.Verify();
+        Console.Error.WriteLine($" done in {sw.Elapsed.TotalSeconds:F1} s; result agrees: {workload.ReferenceSummary}");
+        results.Add(new Result(workload.Id, workload.Title, rows, conversions, executions));
+        workload = null!;
+        GC.Collect();
+    }
+}
+
+var report = Report.Build(results, started.Elapsed, options);
+Console.WriteLine(report);
+if (options.Out is not null)
+{
+    File.WriteAllText(options.Out, report);
+    Console.Error.WriteLine($"Report written to {options.Out}");
+}
+return 0;
+
+internal sealed record Result(string Id, string Title, int Rows, Stats[] Conversions, Stats[] Executions)
+{
+    public Stats Get(string name) =>
+        Conversions.Concat(Executions).FirstOrDefault(s => s.Name == name) ?? throw new InvalidOperationException($"No measurement named {name}.");
+}
+
+internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int Runs, int BigWarmups, int BigRuns, string? Out)
+{
+    public static Options Parse(string[] args)
+    {
+        int[] rows = [100_000, 1_000_000];
+        string[] workloads = ["W1", "W2", "W3", "W4"];
+        int warmups = 3, runs = 7, bigWarmups = 1, bigRuns = 3;
+        string? output = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--rows": rows = Next().Split(',').Select(s => int.Parse(s.Replace("_", ""), CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--workloads": workloads = Next().Split(',').Select(s => s.Trim().ToUpperInvariant()).ToArray(); break;
+                case "--warmups": warmups = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--runs": runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--big-warmups": bigWarmups = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--big-runs": bigRuns = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--out": output = Next(); break;
+                default: throw new ArgumentException($"Unknown option {args[i]}.");
+            }
+        }
+        if (runs < 1 || bigRuns < 1) throw new ArgumentException("At least one measured run is needed.");
+        return new Options(rows, workloads, warmups, runs, bigWarmups, bigRuns, output);
+    }
+}
+
+internal static class Report
+{
+    public static string Build(IReadOnlyList<Result> results, TimeSpan total, Options options)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine($"## Results {DateTime.Now.ToString("yyyy-MM-dd HH:mm", c)}");
+        sb.AppendLine();
+        foreach (var line in Environment()) sb.AppendLine("* " + line);
+        sb.AppendLine($"* Rounds: {options.Warmups} warm-up + {options.Runs} measured below 500 000 rows, {options.BigWarmups} + {options.BigRuns} from 500 000 rows; medians; whole run {total.TotalSeconds:F0} s");
+        sb.AppendLine();
+        sb.AppendLine("Execution only (input already converted); alloc = bytes allocated during the call ÷ rows; ratio = MlDb ÷ Jint (target ≤ 0.8, aim 0.5).");
+        sb.AppendLine("Input conversion, timed separately: MlDb from typed rows via `MlObjectLayout.Create`, MlDb via `MlHostConverter.Default.ToMl` of `List<Dictionary<string, object>>`, Jint from typed rows into `JsObject`/`JsArray`.");
+        sb.AppendLine();
+        sb.AppendLine("| workload | rows | MlDb ms | Jint ms | C# ms | MlDb÷Jint | MlDb B/row | Jint B/row | conv MlDb layout ms | conv MlDb ToMl ms | conv Jint ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            var ml = r.Get(Workload.MlDb);
+            var js = r.Get(Workload.Jint);
+            var cs = r.Get(Workload.CSharp);
+            sb.AppendLine(string.Join(" | ", [
+                $"| {r.Id} {r.Title}",
+                r.Rows.ToString("N0", c),
+                Ms(ml.MedianMs), Ms(js.MedianMs), Ms(cs.MedianMs),
+                (ml.MedianMs / js.MedianMs).ToString("F2", c),
+                ml.BytesPer(r.Rows).ToString("F0", c), js.BytesPer(r.Rows).ToString("F0", c),
+                Ms(r.Get(Workload.MlDbLayout).MedianMs), Ms(r.Get(Workload.MlDbHostConverter).MedianMs), Ms(r.Get(Workload.JintInput).MedianMs) + " |",
+            ]));
+        }
+        sb.AppendLine();
+        sb.AppendLine("<details><summary>Every measurement: median, min–max, allocations</summary>");
+        sb.AppendLine();
+        sb.AppendLine("| workload | rows | measurement | median ms | min ms | max ms | B/row | runs |");
+        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+            foreach (var s in r.Conversions.Concat(r.Executions))
+                sb.AppendLine($"| {r.Id} | {r.Rows.ToString("N0", c)} | {s.Name} | {Ms(s.MedianMs)} | {Ms(s.MinMs)} | {Ms(s.MaxMs)} | {s.BytesPer(r.Rows).ToString("F0", c)} | {s.Runs} |");
+        sb.AppendLine();
+        sb.AppendLine("</details>");
+        return sb.ToString();
+    }
+
+    private static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : ms < 100 ? "F1" : "F0", CultureInfo.InvariantCulture);
+
+    private static IEnumerable<string> Environment()
+    {
+        string cpu = "unknown CPU";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        long memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        yield return $"Machine: {cpu}, {System.Environment.ProcessorCount} logical cores, {memory / (1024.0 * 1024 * 1024):F0} GiB; {RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}";
+        yield return $"Runtime: {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, concurrent GC off; tiered PGO on";
+        yield return $"Jint {typeof(Jint.Engine).Assembly.GetName().Version}; MlDb.Language {Git("rev-parse --short HEAD")}{(Git("status --porcelain -- src/MlDb.Language").Length > 0 ? " + uncommitted changes in src/MlDb.Language" : "")}";
+    }
+
+    private static string Git(string arguments)
+    {
+        try
+        {
+            if (Paths.RepositoryRoot is not { } root) return "";
+            var psi = new ProcessStartInfo("git", $"-C \"{root}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = Process.Start(psi)!;
+            string output = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return process.ExitCode == 0 ? output : "";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "";
+        }
+    }
+}

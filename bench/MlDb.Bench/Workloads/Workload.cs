@@ -1,0 +1,81 @@
+using Jint;
+using MlDb.Language;
+
+namespace MlDb.Bench.Workloads;
+
+/// <summary>
+/// One benchmark workload at one row count: the same data and the same algorithm in MlDb (the
+/// seed script through the public host API), Jint (the JavaScript twin) and plain C#.
+/// </summary>
+internal abstract class Workload
+{
+    public const string MlDbLayout = "MlDb input (MlObjectLayout)";
+    public const string MlDbHostConverter = "MlDb input (MlHostConverter.ToMl)";
+    public const string JintInput = "Jint input (JsObject/JsArray)";
+    public const string MlDb = "MlDb";
+    public const string Jint = "Jint";
+    public const string CSharp = "C#";
+
+    private readonly Dictionary<string, string> _summaries = new(StringComparer.Ordinal);
+
+    protected Workload(int rows) => Rows = rows;
+
+    public int Rows { get; }
+
+    /// <summary>W1, W2, …</summary>
+    public abstract string Id { get; }
+
+    /// <summary>What runs (the function name).</summary>
+    public abstract string Title { get; }
+
+    /// <summary>Input conversions, each timed: MlDb by layout, MlDb by the generic converter, Jint.</summary>
+    public abstract IReadOnlyList<Case> Conversions();
+
+    /// <summary>Drops the .NET dictionaries that only the generic conversion reads, once it has been timed.</summary>
+    public abstract void DropHostInput();
+
+    /// <summary>The executions, each timed: MlDb, Jint, C#.</summary>
+    public abstract IReadOnlyList<Case> Executions();
+
+    /// <summary>
+    /// Records an engine's result, reduced to canonical text, from the first warm-up run; the
+    /// three engines must agree or the benchmark fails (a fast wrong answer measures nothing).
+    /// </summary>
+    protected void Record(string engine, int round, Func<string> summary)
+    {
+        if (round == 0) _summaries[engine] = summary();
+    }
+
+    public void Verify()
+    {
+        var reference = _summaries[CSharp];
+        foreach (var (engine, text) in _summaries)
+        {
+            if (text != reference)
+                throw new InvalidOperationException(
+                    $"{Id} {Title} at {Rows} rows: {engine} disagrees with C#.\n  C#: {Shorten(reference)}\n  {engine}: {Shorten(text)}");
+        }
+        if (_summaries.Count != 3)
+            throw new InvalidOperationException($"{Id}: expected results from MlDb, Jint and C#, got {string.Join(", ", _summaries.Keys)}.");
+    }
+
+    public string ReferenceSummary => Shorten(_summaries[CSharp]);
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + $"… ({text.Length} chars)";
+
+    protected static Engine CreateJintEngine()
+    {
+        // Defaults: no statement, time or memory constraints (MlDb runs with its defaults too:
+        // only the 10 000 call-depth bound).
+        var engine = new Engine();
+        engine.Execute(Paths.ReadScript("workloads.js"), "workloads.js");
+        return engine;
+    }
+
+    protected static MlScript CompileSeed(string seedFile, string? addition = null)
+    {
+        var source = Paths.ReadSeed(seedFile);
+        if (addition is null) return MlScript.Compile(source, seedFile);
+        return MlScript.Compile(source + "\n" + Paths.ReadScript(addition), seedFile + "+" + addition);
+    }
+}
