@@ -114,6 +114,9 @@ public static class MlConnectionFactory
     private static readonly Dictionary<MlProvider, IMlConnectionFactory> Factories = new()
     {
         [MlProvider.Sqlite] = new Sqlite.SqliteConnectionFactory(),
+        [MlProvider.Mongo] = new Mongo.MongoConnectionFactory(),
+        [MlProvider.Postgres] = new Postgres.PostgresConnectionFactory(),
+        [MlProvider.Redis] = new Redis.RedisConnectionFactory(),
     };
 
     private static readonly object Gate = new();

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using MlDb.Data.Mongo;
+using MlDb.Data.Processing;
+using MlDb.Language;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Xunit;
+
+namespace MlDb.Data.Tests.Mongo;
+
+/// <summary>
+/// The MongoDB test server: MLDB_TEST_MONGO (a mongodb:// URI) from the environment (./build.sh
+/// test exports tests/services/services.sh's services.env) or from the file MLDB_SERVICES_ENV
+/// names. MLDB_TEST_MONGO_KIND is <c>wire</c> for the wire-protocol server that
+/// tests/services starts (@push.rocks/smartmongo's CongoServer) and <c>external</c> for a real
+/// mongod given by the user; the same tests run on both.
+/// <para>Limits of the wire server (tests/services/README.md, <c>mongo.sh probe</c>) that these
+/// tests stay inside: <c>_id</c> must be an ObjectId (no string or number <c>_id</c> is
+/// inserted); <c>$sum</c> over Decimal128 (and over Int64 beyond 2^53) returns 0, so sums run
+/// over ints and doubles; unique indexes are not enforced (no test relies on one); a Double
+/// with an integral value (5.0) and a small Int64 come back as Int32, so doubles in round trips
+/// have a fraction and Int64 values lie beyond 32 bits; no authentication, so -Credential is
+/// tested for what it shows and hides, not for a successful login.</para>
+/// </summary>
+internal static class MongoTestEnvironment
+{
+    public const string Variable = "MLDB_TEST_MONGO";
+    public const string KindVariable = "MLDB_TEST_MONGO_KIND";
+    public const string ServicesDirVariable = "MLDB_TEST_SERVICES_DIR";
+
+    private static readonly Lazy<Dictionary<string, string>> File = new(ReadServicesFile);
+
+    public static string? Get(string variable)
+    {
+        string? value = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(value)) File.Value.TryGetValue(variable, out value);
+        return string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+
+    public static string Uri => Get(Variable) ?? throw new InvalidOperationException(SkipReason);
+
+    /// <summary>True for the wire server of tests/services (which the tests may stop and start).</summary>
+    public static bool IsWireServer => string.Equals(Get(KindVariable), "wire", StringComparison.OrdinalIgnoreCase);
+
+    public static string SkipReason =>
+        $"SKIPPED (MongoDB): {Variable} is not set, so there is no MongoDB test server. ./build.sh test sets it by starting " +
+        "tests/services/services.sh; by hand: tests/services/services.sh start <dir> mongo, then export the lines of <dir>/services.env " +
+        $"(or set MLDB_SERVICES_ENV=<dir>/services.env), or set {Variable} to the URI of a real mongod.";
+
+    private static Dictionary<string, string> ReadServicesFile()
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? path = Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV");
+        if (string.IsNullOrEmpty(path) || !System.IO.File.Exists(path)) return values;
+        foreach (var line in System.IO.File.ReadAllLines(path))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.Length == 0 || trimmed[0] == '#') continue;
+            int eq = trimmed.IndexOf('=');
+            if (eq <= 0) continue;
+            string value = trimmed[(eq + 1)..].Trim();
+            if (value.Length >= 2 && (value[0] == '\'' || value[0] == '"') && value[^1] == value[0]) value = value[1..^1];
+            values[trimmed[..eq].Trim()] = value;
+        }
+        return values;
+    }
+
+    /// <summary>A unique database name for one test (the server is shared by the whole run).</summary>
+    public static string NewDatabase(string name = "t") => $"mldb_{name}_{Guid.NewGuid().ToString("N")[..12]}";
+
+    public static MongoMlConnection Connect(string? database = null, string name = "mongo-test", NetworkCredential? credential = null, string? uri = null) =>
+        (MongoMlConnection)MlConnectionFactory.Connect(new MlConnectRequest(name, MlProvider.Mongo, uri ?? Uri, credential, database));
+
+    /// <summary>A plain driver client for setting up and checking data behind MlDb's back.</summary>
+    public static MongoClient Direct()
+    {
+        var settings = MongoClientSettings.FromConnectionString(Uri);
+        settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
+        return new MongoClient(settings);
+    }
+
+    public static IMongoCollection<BsonDocument> DirectCollection(MongoClient client, string database, string collection) =>
+        client.GetDatabase(database).GetCollection<BsonDocument>(collection);
+
+    public static MlScript SeedScript() => TestSupport.Seed("mongo_processors.ml");
+
+    public static FlowContext Context(List<string>? log = null, Func<string, string, bool>? shouldWrite = null, Action<MlOutputLevel, string>? output = null, TimeProvider? clock = null) => new()
+    {
+        CallOptions = MlCallOptions.Default with { Output = output, Clock = clock },
+        Log = log is null ? null : message => { lock (log) log.Add(message); },
+        ShouldWrite = shouldWrite,
+    };
+
+    /// <summary>The state folder of the wire server (holds mongo/port), or null when there is none to stop and start.</summary>
+    public static string? ServicesDir()
+    {
+        if (!IsWireServer) return null;
+        string? dir = Get(ServicesDirVariable);
+        if (dir is null || !System.IO.File.Exists(Path.Combine(dir, "mongo", "port"))) return null;
+        // The port in that folder must be the one of MLDB_TEST_MONGO (several services share the variable).
+        string port = System.IO.File.ReadAllText(Path.Combine(dir, "mongo", "port")).Trim();
+        return Uri.Contains(":" + port + "/", StringComparison.Ordinal) ? dir : null;
+    }
+
+    /// <summary>tests/services/mongo.sh with the given arguments; throws when it fails.</summary>
+    public static void MongoScript(params string[] arguments)
+    {
+        string script = Path.Combine(TestSupport.RepoRoot(), "tests", "services", "mongo.sh");
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(script);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("mongo.sh " + string.Join(' ', arguments) + " took over 2 minutes"); }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"mongo.sh {string.Join(' ', arguments)} exited with {process.ExitCode}: {stdout.Result}{stderr.Result}");
+    }
+
+    public static MlObject Obj(params (string Key, MlValue Value)[] pairs) => TestSupport.Obj(pairs);
+}
+
+/// <summary>
+/// A fact that needs the MongoDB test server: when MLDB_TEST_MONGO is missing the test is
+/// reported as SKIPPED with a reason naming MongoDB and the variable (never counted as passed),
+/// and the reason is printed to the error stream.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class MongoFactAttribute : FactAttribute
+{
+    public MongoFactAttribute()
+    {
+        if (MongoTestEnvironment.Get(MongoTestEnvironment.Variable) is null)
+        {
+            Skip = MongoTestEnvironment.SkipReason;
+            Console.Error.WriteLine(Skip);
+        }
+    }
+}
+
+/// <summary>The MongoDB tests share one server (one test stops and restarts it): they never run in parallel with each other.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MongoCollection
+{
+    public const string Name = "MongoDB server";
+}
