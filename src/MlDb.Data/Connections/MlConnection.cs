@@ -115,8 +115,6 @@ public static class MlConnectionFactory
     {
         [MlProvider.Sqlite] = new Sqlite.SqliteConnectionFactory(),
         [MlProvider.Mongo] = new Mongo.MongoConnectionFactory(),
-        [MlProvider.Postgres] = new Postgres.PostgresConnectionFactory(),
-        [MlProvider.Redis] = new Redis.RedisConnectionFactory(),
     };
 
     private static readonly object Gate = new();
