@@ -114,6 +114,7 @@ public static class MlConnectionFactory
     private static readonly Dictionary<MlProvider, IMlConnectionFactory> Factories = new()
     {
         [MlProvider.Sqlite] = new Sqlite.SqliteConnectionFactory(),
+        [MlProvider.Redis] = new Redis.RedisConnectionFactory(),
         [MlProvider.Mongo] = new Mongo.MongoConnectionFactory(),
     };
 

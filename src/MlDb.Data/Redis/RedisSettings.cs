@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text;
+using StackExchange.Redis;
+
+namespace MlDb.Data.Redis;
+
+/// <summary>
+/// A Redis configuration string as the user gave it, read into driver options with MlDb's
+/// defaults (fail fast on connect, one connect attempt, reconnect every second) and the
+/// credential applied, plus texts that are safe to show (no password anywhere).
+/// </summary>
+internal sealed class RedisSettings
+{
+    private readonly List<string> _secrets = [];
+
+    private RedisSettings(ConfigurationOptions options)
+    {
+        Options = options;
+    }
+
+    /// <summary>The options the multiplexer is created with (they hold the password: never print them).</summary>
+    public ConfigurationOptions Options { get; }
+
+    /// <summary>The endpoints as the user wrote them, comma-separated (<c>127.0.0.1:6379,127.0.0.1:6380</c>).</summary>
+    public string EndPointText { get; private set; } = "";
+
+    /// <summary>Endpoints and the options worth knowing (database, TLS, user): what <c>Get-MlConnection</c> shows.</summary>
+    public string DisplayText { get; private set; } = "";
+
+    /// <summary>The database index of <c>defaultDatabase=</c> (0 when not given).</summary>
+    public int Database => Options.DefaultDatabase ?? 0;
+
+    public static RedisSettings Parse(string text, NetworkCredential? credential)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string trimmed = text.Trim();
+        if (trimmed.Length == 0)
+            throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
+                "The Redis connection string is empty; give at least one endpoint, for example 'localhost:6379'.");
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(trimmed, ignoreUnknown: false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or NotSupportedException)
+        {
+            // The string itself may hold a password: never echo it, and scrub the driver's message.
+            var raw = new RedisSettings(new ConfigurationOptions());
+            raw._secrets.AddRange(SecretValues(trimmed));
+            throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
+                "The Redis connection string is not valid: " + raw.Scrub(FirstLine(ex.Message)), null);
+        }
+        if (options.EndPoints.Count == 0)
+            throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
+                "The Redis connection string names no endpoint; give at least one, for example 'localhost:6379'.");
+
+        var settings = new RedisSettings(options);
+        if (!string.IsNullOrEmpty(options.Password)) settings._secrets.Add(options.Password);
+        if (!string.IsNullOrEmpty(options.SentinelPassword)) settings._secrets.Add(options.SentinelPassword);
+        if (credential is not null)
+        {
+            if (!string.IsNullOrEmpty(credential.UserName)) options.User = credential.UserName;
+            if (!string.IsNullOrEmpty(credential.Password))
+            {
+                options.Password = credential.Password;
+                settings._secrets.Add(credential.Password);
+            }
+        }
+
+        var keys = OptionKeys(trimmed);
+        // Connect fails fast with one error unless the user asked otherwise (abortConnect=false).
+        if (!keys.Contains("abortconnect")) options.AbortOnConnectFail = true;
+        // One connect attempt: the whole wait is the connect timeout, not three of them.
+        if (!keys.Contains("connectretry")) options.ConnectRetry = 1;
+        if (!keys.Contains("connecttimeout")) options.ConnectTimeout = (int)RedisConnectionFactory.DefaultConnectTimeout.TotalMilliseconds;
+        // A server that comes back is used again within about a second.
+        options.ReconnectRetryPolicy = new LinearRetry(1000);
+
+        settings.EndPointText = string.Join(",", options.EndPoints.Select(RedisMlConnection.Format));
+        settings.DisplayText = BuildDisplay(settings.EndPointText, options);
+        return settings;
+    }
+
+    /// <summary>Replaces every secret of this connection in <paramref name="text"/> by <c>***</c>.</summary>
+    public string Scrub(string text)
+    {
+        foreach (var secret in _secrets)
+            if (secret.Length > 0) text = text.Replace(secret, "***", StringComparison.Ordinal);
+        return text;
+    }
+
+    /// <summary>True when <paramref name="text"/> contains a secret of this connection.</summary>
+    public bool Reveals(string? text) => text is not null && _secrets.Any(s => s.Length > 0 && text.Contains(s, StringComparison.Ordinal));
+
+    private static string BuildDisplay(string endPoints, ConfigurationOptions options)
+    {
+        var sb = new StringBuilder(endPoints);
+        if (options.DefaultDatabase is { } db && db != 0) sb.Append(",defaultDatabase=").Append(db);
+        if (options.Ssl) sb.Append(",ssl=true");
+        if (!string.IsNullOrEmpty(options.User)) sb.Append(",user=").Append(options.User);
+        if (!string.IsNullOrEmpty(options.ServiceName)) sb.Append(",serviceName=").Append(options.ServiceName);
+        return sb.ToString();
+    }
+
+    // The lower-cased option names present in a configuration string ("host:port" items have no '=').
+    private static HashSet<string> OptionKeys(string text)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var part in text.Split(','))
+        {
+            int eq = part.IndexOf('=');
+            if (eq > 0) keys.Add(part[..eq].Trim().ToLowerInvariant());
+        }
+        return keys;
+    }
+
+    // The values of password-like options in a configuration string, for scrubbing messages.
+    private static IEnumerable<string> SecretValues(string text)
+    {
+        foreach (var part in text.Split(','))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0) continue;
+            string key = part[..eq].Trim();
+            if (key.Contains("password", StringComparison.OrdinalIgnoreCase) && eq + 1 < part.Length)
+                yield return part[(eq + 1)..];
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        int nl = message.IndexOfAny(['\r', '\n']);
+        return nl < 0 ? message : message[..nl];
+    }
+}

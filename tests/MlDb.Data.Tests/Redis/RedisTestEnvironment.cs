@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using MlDb.Data.Processing;
+using MlDb.Data.Redis;
+using MlDb.Language;
+using StackExchange.Redis;
+using Xunit;
+
+namespace MlDb.Data.Tests.Redis;
+
+/// <summary>
+/// The Redis test servers of tests/services/services.sh, read from the environment (the build
+/// script exports services.env) or, when only MLDB_SERVICES_ENV is set, from that file.
+/// </summary>
+internal static class RedisTestEnvironment
+{
+    public const string StandaloneVariable = "MLDB_TEST_REDIS";
+    public const string AuthVariable = "MLDB_TEST_REDIS_AUTH";
+    public const string PasswordVariable = "MLDB_TEST_REDIS_PASSWORD";
+    public const string ClusterVariable = "MLDB_TEST_REDIS_CLUSTER";
+    public const string ServicesDirVariable = "MLDB_TEST_SERVICES_DIR";
+
+    private static readonly Lazy<Dictionary<string, string>> File = new(ReadServicesFile);
+
+    public static string? Get(string variable)
+    {
+        string? value = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(value)) File.Value.TryGetValue(variable, out value);
+        return string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+
+    public static string Standalone => Get(StandaloneVariable) ?? throw new InvalidOperationException(SkipReason(StandaloneVariable));
+
+    public static string Auth => Get(AuthVariable) ?? throw new InvalidOperationException(SkipReason(AuthVariable));
+
+    public static string Password => Get(PasswordVariable) ?? throw new InvalidOperationException(SkipReason(PasswordVariable));
+
+    public static string Cluster => Get(ClusterVariable) ?? throw new InvalidOperationException(SkipReason(ClusterVariable));
+
+    public static string SkipReason(string variable) =>
+        $"SKIPPED (Redis): {variable} is not set, so there is no Redis test server. ./build.sh test sets it by starting " +
+        "tests/services/services.sh; by hand: tests/services/services.sh start <dir> redis, then export the lines of <dir>/services.env " +
+        "(or set MLDB_SERVICES_ENV=<dir>/services.env).";
+
+    private static Dictionary<string, string> ReadServicesFile()
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? path = Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV");
+        if (string.IsNullOrEmpty(path) || !System.IO.File.Exists(path)) return values;
+        foreach (var line in System.IO.File.ReadAllLines(path))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.Length == 0 || trimmed[0] == '#') continue;
+            int eq = trimmed.IndexOf('=');
+            if (eq <= 0) continue;
+            string value = trimmed[(eq + 1)..].Trim();
+            if (value.Length >= 2 && (value[0] == '\'' || value[0] == '"') && value[^1] == value[0]) value = value[1..^1];
+            values[trimmed[..eq].Trim()] = value;
+        }
+        return values;
+    }
+
+    /// <summary>A unique key prefix for one test (the test servers are shared by the whole run).</summary>
+    public static string Prefix(string name = "t") => $"mldb:{name}:{Guid.NewGuid().ToString("N")[..12]}:";
+
+    public static RedisMlConnection Connect(string connectionString, NetworkCredential? credential = null, string name = "redis-test") =>
+        (RedisMlConnection)MlConnectionFactory.Connect(new MlConnectRequest(name, MlProvider.Redis, connectionString, credential));
+
+    /// <summary>A plain multiplexer for setting up and checking data behind MlDb's back.</summary>
+    public static ConnectionMultiplexer Direct(string connectionString, string? password = null)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.Password = password;
+        options.AbortOnConnectFail = true;
+        return ConnectionMultiplexer.Connect(options);
+    }
+
+    public static MlScript SeedScript() => TestSupport.Seed("redis_processors.ml");
+
+    public static FlowContext Context(List<string>? log = null, Func<string, string, bool>? shouldWrite = null, CancellationToken token = default) => new()
+    {
+        CancellationToken = token,
+        CallOptions = MlCallOptions.Default with { CancellationToken = token },
+        Log = log is null ? null : message => { lock (log) log.Add(message); },
+        ShouldWrite = shouldWrite,
+    };
+
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
+
+    /// <summary>tests/services/redis.sh with the given arguments; throws when it fails.</summary>
+    public static void RedisScript(params string[] arguments)
+    {
+        string script = Path.Combine(RepoRoot(), "tests", "services", "redis.sh");
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(script);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("redis.sh " + string.Join(' ', arguments) + " took over 2 minutes"); }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"redis.sh {string.Join(' ', arguments)} exited with {process.ExitCode}: {output}");
+    }
+}
+
+/// <summary>
+/// A fact that needs a Redis test server: when the variable is missing the test is reported as
+/// SKIPPED with a reason naming Redis and the variable (never counted as passed).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RedisFactAttribute : FactAttribute
+{
+    public RedisFactAttribute(string variable = RedisTestEnvironment.StandaloneVariable, string? also = null)
+    {
+        foreach (var v in new[] { variable, also })
+        {
+            if (v is not null && RedisTestEnvironment.Get(v) is null)
+            {
+                Skip = RedisTestEnvironment.SkipReason(v);
+                Console.Error.WriteLine(Skip);
+                break;
+            }
+        }
+    }
+}
+
+/// <summary>The Redis tests share servers (one test stops and restarts one): they never run in parallel with each other.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RedisCollection
+{
+    public const string Name = "Redis servers";
+}
