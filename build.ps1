@@ -48,8 +48,10 @@ $TestSupportDir = Join-Path $Out 'test-support'
 $ResultsDir = Join-Path $Out 'test-results'
 $ManifestSource = Join-Path $Root 'MlDb.psd1'
 
+$Clock = [Diagnostics.Stopwatch]::StartNew()
+
 function Write-Step([string] $Message) {
-    Write-Host "==> $Message" -ForegroundColor Cyan
+    Write-Host ('==> [{0:h\:mm\:ss}] {1}' -f $Clock.Elapsed, $Message) -ForegroundColor Cyan
 }
 
 # A plain function on purpose: its arguments ($args) pass to dotnet untouched.
