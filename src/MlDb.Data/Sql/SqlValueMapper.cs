@@ -17,7 +17,10 @@ public sealed class SqlResultColumns
         Plans = plans;
     }
 
-    /// <summary>Column names in result order; a repeated name gets a suffix (<c>id</c>, <c>id_2</c>).</summary>
+    /// <summary>
+    /// Column names in result order; a repeated name (compared without case, as PowerShell
+    /// properties are) gets a suffix: <c>id</c>, <c>id_2</c>.
+    /// </summary>
     public IReadOnlyList<string> Names { get; }
 
     /// <summary>Provider-specific reading plan per column (what the mapper decided from the declared type).</summary>
@@ -32,7 +35,7 @@ public sealed class SqlResultColumns
     public static string[] UniqueNames(IReadOnlyList<string> raw)
     {
         var names = new string[raw.Count];
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < names.Length; i++)
         {
             string name = string.IsNullOrEmpty(raw[i]) ? "column" + (i + 1) : raw[i];

@@ -1,0 +1,141 @@
+using System.Management.Automation;
+using MlDb.Data;
+using MlDb.Data.Processing;
+using MlDb.Language;
+
+namespace MlDb.PowerShell.Commands;
+
+/// <summary>
+/// Add-MlRecord: passes each record through an ML function (validate / transform) and inserts what
+/// it returns; or groups records into batches for a batch function, one transaction per batch.
+/// </summary>
+[Cmdlet(VerbsCommon.Add, "MlRecord", DefaultParameterSetName = TableSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(long), typeof(string), typeof(MlInsertBatchResult))]
+public sealed class AddMlRecordCommand : MlScriptedCmdlet
+{
+    public const string TableSet = "Table";
+
+    /// <summary>The table to insert into; record keys are matched to its columns.</summary>
+    [Parameter(ParameterSetName = TableSet, Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Table { get; set; } = "";
+
+    /// <summary>The record: a hashtable, ordered dictionary or PSCustomObject (pipe many). An array given directly is a list of records.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [AllowNull]
+    public object? InputObject { get; set; }
+
+    /// <summary>An ML function that gets {records: [...]} per batch and returns {records: [...]} to insert.</summary>
+    [Parameter(ParameterSetName = TableSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlFunctionNameCompleter))]
+    public string? BatchFunction { get; set; }
+
+    /// <summary>Records per batch (default 1000); giving it (or -BatchFunction) switches to batch mode: one transaction and one summary per batch.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int BatchSize { get; set; } = 1000;
+
+    private SqlRecordInserter? _inserter;
+    private SqlBatchInserter? _batcher;
+    private bool _batchMode;
+
+    protected override void BeginProcessing()
+    {
+        var connection = ResolveSqlConnection("Add-MlRecord -Table");
+        var function = ResolveFunctionParameter(Function, nameof(Function));
+        var batchFunction = ResolveFunctionParameter(BatchFunction, nameof(BatchFunction));
+        _batchMode = batchFunction is not null || MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize));
+        var context = CreateFlowContext(TimeoutSeconds, $"Add-MlRecord {Table}", gateWrites: true);
+        try
+        {
+            if (_batchMode) _batcher = Track(new SqlBatchInserter(connection, Table, function, batchFunction, BatchSize, context));
+            else _inserter = Track(new SqlRecordInserter(connection, Table, function, context));
+        }
+        catch (Exception ex) when (ErrorMapper.Handles(ex))
+        {
+            ThrowError(ex, Table);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (IsList(InputObject, out var list))
+        {
+            foreach (var item in list) Add(item);
+        }
+        else
+        {
+            Add(InputObject);
+        }
+    }
+
+    private void Add(object? input)
+    {
+        MlValue record;
+        try
+        {
+            record = ToMl(input);
+        }
+        catch (MlConversionException ex)
+        {
+            WriteRecordError(ex, input);
+            return;
+        }
+        try
+        {
+            if (_batchMode)
+            {
+                if (_batcher!.Add(record) is { } outcome) WriteBatch(outcome);
+                FlushScriptOutput();
+                return;
+            }
+            var result = _inserter!.Insert(record);
+            FlushScriptOutput();
+            switch (result.Status)
+            {
+                case InsertStatus.Inserted:
+                    WriteObject(result.Key);
+                    break;
+                case InsertStatus.Skipped:
+                    WriteVerbose($"Record {result.Index + 1}: {Function} returned null; nothing inserted.");
+                    break;
+            }
+        }
+        catch (MlRecordException ex)
+        {
+            WriteRecordError(ex, input);
+        }
+        catch (Exception ex) when (ErrorMapper.Handles(ex))
+        {
+            ThrowError(ex, input);
+        }
+    }
+
+    private void WriteBatch(BatchOutcome outcome)
+    {
+        if (outcome.BatchNumber > 1) ReportProgress($"Add-MlRecord {Table}", "Batches written", outcome.BatchNumber, force: true);
+        if (outcome.Written) WriteObject(new MlInsertBatchResult(outcome.Table, outcome.Inserted, outcome.BatchNumber, outcome.Received));
+    }
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            if (_batchMode && _batcher!.Flush() is { } outcome) WriteBatch(outcome);
+            FlushScriptOutput();
+        }
+        catch (MlRecordException ex)
+        {
+            WriteRecordError(ex, null);
+        }
+        catch (Exception ex) when (ErrorMapper.Handles(ex))
+        {
+            ThrowError(ex, Table);
+        }
+        finally
+        {
+            CompleteProgress();
+        }
+    }
+}

@@ -1,0 +1,331 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Management.Automation;
+using MlDb.Data;
+using MlDb.Data.Processing;
+using MlDb.Language;
+
+namespace MlDb.PowerShell;
+
+/// <summary>
+/// Base of every MlDb cmdlet: a cancellation token that Ctrl+C (StopProcessing) cancels and that
+/// reaches both the interpreter and the database command; error helpers with stable ids; ML
+/// output routed to PowerShell streams; throttled Write-Progress completed at the end; and the
+/// resolution of <c>-Script</c> (object or path, compiled once per file version).
+/// </summary>
+public abstract class MlCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<(int Level, string Text)> _scriptOutput = new();
+    private readonly List<IDisposable> _resources = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _lastProgressMs = -1;
+    private bool _progressShown;
+    private int _progressId;
+
+    /// <summary>Cancelled when the user presses Ctrl+C (or the pipeline is stopped).</summary>
+    protected CancellationToken CancellationToken => _stop.Token;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>Disposed when the cmdlet is (flows, inserters, leases).</summary>
+    internal T Track<T>(T resource) where T : IDisposable
+    {
+        _resources.Add(resource);
+        return resource;
+    }
+
+    public void Dispose()
+    {
+        CompleteProgress();
+        for (int i = _resources.Count - 1; i >= 0; i--)
+        {
+            try { _resources[i].Dispose(); }
+            catch (Exception) { /* disposal must not hide the command's own outcome */ }
+        }
+        _resources.Clear();
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    // ---- errors -------------------------------------------------------------------------------
+
+    /// <summary>Ends the command with the ErrorRecord for <paramref name="ex"/> (Ctrl+C ends it as stopped).</summary>
+    internal void ThrowError(Exception ex, object? target = null, bool compiling = false)
+    {
+        FlushScriptOutput();
+        if (IsStop(ex)) throw new PipelineStoppedException();
+        ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, target, compiling));
+    }
+
+    /// <summary>Reports <paramref name="ex"/> for one input record and lets the command go on.</summary>
+    internal void WriteRecordError(Exception ex, object? target)
+    {
+        FlushScriptOutput();
+        if (IsStop(ex)) throw new PipelineStoppedException();
+        WriteError(ErrorMapper.ToErrorRecord(ex, target));
+    }
+
+    internal void ThrowError(string id, ErrorCategory category, string message, object? target)
+    {
+        string shortId = id.StartsWith(ErrorIds.Prefix, StringComparison.Ordinal) ? id[ErrorIds.Prefix.Length..] : id;
+        ThrowTerminatingError(new ErrorRecord(new MlDbErrorException(message, shortId, null), id, category, target));
+    }
+
+    private bool IsStop(Exception ex) =>
+        _stop.IsCancellationRequested && (ex is OperationCanceledException || ex is MlScriptException { IsCancellation: true });
+
+    // ---- ML call options, output and progress ------------------------------------------------------
+
+    /// <summary>Options for every ML call of this command: Ctrl+C, the -TimeoutSeconds limit, output routed to streams.</summary>
+    internal MlCallOptions CallOptions(int timeoutSeconds) => new()
+    {
+        CancellationToken = CancellationToken,
+        Timeout = timeoutSeconds > 0 ? TimeSpan.FromSeconds(timeoutSeconds) : null,
+        Output = (level, text) => _scriptOutput.Enqueue(((int)level, text)),
+    };
+
+    /// <summary>The flow context of this command: cancellation, timeout, verbose SQL, progress, and the write gate.</summary>
+    internal FlowContext CreateFlowContext(int timeoutSeconds, string activity, bool gateWrites)
+    {
+        return new FlowContext
+        {
+            CancellationToken = CancellationToken,
+            CommandTimeout = timeoutSeconds > 0 ? TimeSpan.FromSeconds(timeoutSeconds) : null,
+            CallOptions = CallOptions(timeoutSeconds),
+            Log = WriteVerbose,
+            Progress = (status, count) => ReportProgress(activity, status, count),
+            ShouldWrite = gateWrites ? (target, action) => { FlushScriptOutput(); return ShouldProcess(target, action); } : null,
+        };
+    }
+
+    /// <summary>Writes what ML printed (print, console.*) since the last call: log/info → Information, warn/error → Warning, debug → Debug.</summary>
+    internal void FlushScriptOutput()
+    {
+        while (_scriptOutput.TryDequeue(out var line))
+        {
+            switch ((MlOutputLevel)line.Level)
+            {
+                case MlOutputLevel.Warn:
+                case MlOutputLevel.Error:
+                    WriteWarning(line.Text);
+                    break;
+                case MlOutputLevel.Debug:
+                    WriteDebug(line.Text);
+                    break;
+                default:
+                    WriteInformation(new InformationRecord(line.Text, "ML") { Tags = { "MlDb", "print" } });
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Write-Progress once the work has run longer than a second (at most four updates a second).</summary>
+    internal void ReportProgress(string activity, string status, long count, bool force = false)
+    {
+        long now = _clock.ElapsedMilliseconds;
+        if (!force && (now < 1000 || (_lastProgressMs >= 0 && now - _lastProgressMs < 250))) return;
+        _lastProgressMs = now;
+        if (_progressId == 0) _progressId = Math.Abs(GetHashCode() % 10000) + 1;
+        _progressShown = true;
+        WriteProgress(new ProgressRecord(_progressId, activity, $"{status}: {count:N0}"));
+    }
+
+    /// <summary>Closes the progress bar if one was shown (called from finally blocks and Dispose).</summary>
+    internal void CompleteProgress()
+    {
+        if (!_progressShown) return;
+        _progressShown = false;
+        try
+        {
+            WriteProgress(new ProgressRecord(_progressId, "MlDb", "Done") { RecordType = ProgressRecordType.Completed });
+        }
+        catch (Exception)
+        {
+            // the pipeline may already be stopped
+        }
+    }
+
+    // ---- scripts -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The compiled script of a -Script value (MlScriptInfo or path). Terminating errors:
+    /// MlDb.ScriptNotFound, MlDb.ScriptCompile.
+    /// </summary>
+    internal MlScriptInfo ResolveScript(object script)
+    {
+        if (script is PSObject pso) script = pso.BaseObject;
+        if (script is MlScriptInfo info) return info;
+        string path = script as string ?? script.ToString() ?? "";
+        string full = ResolveFilePath(path, mustExist: true, "MlDb." + MlDbErrorIds.ScriptNotFound, "ML script");
+        try
+        {
+            return ScriptCache.Get(full, CallOptions(0));
+        }
+        catch (MlScriptException ex)
+        {
+            ThrowError(ex, full, compiling: true);
+            throw;
+        }
+        catch (IOException ex)
+        {
+            ThrowError("MlDb." + MlDbErrorIds.ScriptNotFound, ErrorCategory.ReadError, $"Cannot read the ML script '{full}': {ex.Message}", full);
+            throw;
+        }
+        finally
+        {
+            FlushScriptOutput();
+        }
+    }
+
+    /// <summary>The function of a script, checked to exist (MlDb.UnknownFunction otherwise).</summary>
+    internal MlFunctionCall ResolveFunction(MlScriptInfo script, string name, int timeoutSeconds)
+    {
+        try
+        {
+            return new MlFunctionCall((MlScript)script.Script, name, CallOptions(timeoutSeconds));
+        }
+        catch (MlDbException ex)
+        {
+            ThrowError(ex, name);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A file-system path from what the user typed: relative to the current location, PowerShell
+    /// drives allowed. With <paramref name="mustExist"/> a missing file is a terminating error.
+    /// </summary>
+    internal string ResolveFilePath(string path, bool mustExist, string notFoundId, string what)
+    {
+        string full;
+        try
+        {
+            full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                ThrowError(notFoundId, ErrorCategory.InvalidArgument, $"The {what} path '{path}' is not a file-system path.", path);
+        }
+        catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or PSArgumentException or NotSupportedException)
+        {
+            ThrowError(notFoundId, ErrorCategory.ObjectNotFound, $"The {what} path '{path}' cannot be resolved: {ex.Message}", path);
+            throw;
+        }
+        if (mustExist && !File.Exists(full))
+            ThrowError(notFoundId, ErrorCategory.ObjectNotFound, $"The {what} '{full}' does not exist.", path);
+        return full;
+    }
+
+    // ---- values ----------------------------------------------------------------------------------------
+
+    /// <summary>A PowerShell value as ML (MlDb.ConversionFailed naming the path when it cannot be).</summary>
+    internal static MlValue ToMl(object? value) => PowerShellToMlConverter.Instance.ToMl(value);
+
+    /// <summary>Writes an ML result: arrays are enumerated into the pipeline, objects become PSCustomObject (or ordered dictionaries).</summary>
+    internal void WriteMl(MlValue value, bool asHashtable)
+    {
+        FlushScriptOutput();
+        var host = Materializer.ToPowerShell(value, asHashtable);
+        if (host is object?[] array) WriteObject(array, enumerateCollection: true);
+        else WriteObject(host);
+    }
+
+    /// <summary>A dictionary-like PowerShell value (IDictionary, PSCustomObject, JSON object text) as an ML object.</summary>
+    internal static MlObject ToMlObject(object? value, string parameterName)
+    {
+        var ml = value is string text ? MlJson.Parse(text) : ToMl(value);
+        if (ml.TryGetObject(out var obj)) return obj;
+        throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
+            $"-{parameterName} must be a hashtable, a PSCustomObject or a JSON object; it is a {ml.TypeName}.", value);
+    }
+
+    internal static bool IsList(object? value, out IList list)
+    {
+        var v = value is PSObject pso ? pso.BaseObject : value;
+        if (v is IList l and not IDictionary && v is not string && v is not byte[])
+        {
+            list = l;
+            return true;
+        }
+        list = Array.Empty<object>();
+        return false;
+    }
+}
+
+/// <summary>A cmdlet that works on a connection: <c>-Connection</c> (name or object; <c>default</c> when omitted).</summary>
+public abstract class MlConnectedCmdlet : MlCmdlet
+{
+    /// <summary>A connection name or the object Connect-MlDatabase -PassThru returned; default: the connection named 'default'.</summary>
+    [Parameter]
+    [MlConnectionTransformation]
+    [ArgumentCompleter(typeof(MlConnectionNameCompleter))]
+    [ValidateNotNull]
+    public object? Connection { get; set; }
+
+    /// <summary>The resolved connection (MlDb.ConnectionNotFound when the name is not registered or the object was closed).</summary>
+    internal MlConnection ResolveConnection()
+    {
+        var value = Connection is PSObject pso ? pso.BaseObject : Connection;
+        MlConnectionInfo? info = value as MlConnectionInfo;
+        string name = value as string ?? ConnectionRegistry.DefaultName;
+        info ??= ConnectionRegistry.Current.Get(name);
+        if (info is null)
+        {
+            string hint = ConnectionRegistry.Current.All() is { Length: > 0 } all
+                ? "Connected: " + string.Join(", ", all.Select(c => c.Name)) + "."
+                : "No connection is open: use Connect-MlDatabase first.";
+            ThrowError("MlDb." + MlDbErrorIds.ConnectionNotFound, ErrorCategory.ObjectNotFound, $"There is no connection named '{name}'. {hint}", name);
+        }
+        var connection = (MlConnection)info!.Connection;
+        if (connection.IsDisposed)
+            ThrowError("MlDb." + MlDbErrorIds.ConnectionNotFound, ErrorCategory.ResourceUnavailable,
+                $"The connection '{connection.Name}' has been closed (Disconnect-MlDatabase, or replaced by a new connection of that name).", info);
+        return connection;
+    }
+
+    /// <summary>The resolved connection, which must be a SQL one (MlDb.WrongProvider otherwise).</summary>
+    internal MlSqlConnection ResolveSqlConnection(string what)
+    {
+        var connection = ResolveConnection();
+        if (connection is MlSqlConnection sql) return sql;
+        ThrowError("MlDb." + MlDbErrorIds.WrongProvider, ErrorCategory.InvalidArgument,
+            $"{what} needs a SQL connection (Sqlite or Postgres); '{connection.Name}' is a {connection.Provider} connection.", connection.Name);
+        throw new InvalidOperationException();
+    }
+}
+
+/// <summary>A connected cmdlet that runs ML: <c>-Script</c> (object or path, cached), <c>-Function</c>, <c>-TimeoutSeconds</c>.</summary>
+public abstract class MlScriptedCmdlet : MlConnectedCmdlet
+{
+    /// <summary>A compiled script (Import-MlScript) or the path of a .ml file.</summary>
+    [Parameter]
+    [MlScriptTransformation]
+    [ValidateNotNull]
+    public object? Script { get; set; }
+
+    /// <summary>The top-level ML function to run.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlFunctionNameCompleter))]
+    public string? Function { get; set; }
+
+    /// <summary>Limit for each ML call and each database command, in seconds (default: none). Exceeding it is the MlDb.CommandTimeout error.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int TimeoutSeconds { get; set; }
+
+    private MlScriptInfo? _script;
+
+    /// <summary>The compiled -Script, or null when none was given.</summary>
+    internal MlScriptInfo? ResolvedScript => _script ??= Script is null ? null : ResolveScript(Script);
+
+    /// <summary>The ML function named by a -…Function parameter (null when the name is null); -Script must be given.</summary>
+    internal MlFunctionCall? ResolveFunctionParameter(string? name, string parameterName)
+    {
+        if (name is null) return null;
+        var script = ResolvedScript;
+        if (script is null)
+            ThrowError("MlDb." + MlDbErrorIds.ScriptRequired, ErrorCategory.InvalidArgument, $"-{parameterName} names an ML function: give the script with -Script.", name);
+        return ResolveFunction(script!, name, TimeoutSeconds);
+    }
+}
