@@ -70,7 +70,27 @@ public abstract class MlConnection : IDisposable
     /// </summary>
     public static string Redact(DbConnectionStringBuilder builder, params string[] secretKeys)
     {
-        var copy = new DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
+        DbConnectionStringBuilder copy;
+        try
+        {
+            copy = (DbConnectionStringBuilder)Activator.CreateInstance(builder.GetType())!;
+        }
+        catch (MissingMethodException)
+        {
+            copy = new DbConnectionStringBuilder();
+        }
+        copy.ConnectionString = builder.ConnectionString;
+        foreach (var secret in secretKeys)
+        {
+            try
+            {
+                copy.Remove(secret);
+            }
+            catch (ArgumentException)
+            {
+                // a key the provider does not know cannot be present
+            }
+        }
         foreach (var key in copy.Keys.Cast<string>().ToArray())
         {
             foreach (var secret in secretKeys)
@@ -114,8 +134,9 @@ public static class MlConnectionFactory
     private static readonly Dictionary<MlProvider, IMlConnectionFactory> Factories = new()
     {
         [MlProvider.Sqlite] = new Sqlite.SqliteConnectionFactory(),
-        [MlProvider.Redis] = new Redis.RedisConnectionFactory(),
         [MlProvider.Mongo] = new Mongo.MongoConnectionFactory(),
+        [MlProvider.Postgres] = new Postgres.PostgresConnectionFactory(),
+        [MlProvider.Redis] = new Redis.RedisConnectionFactory(),
     };
 
     private static readonly object Gate = new();
