@@ -112,12 +112,11 @@ inst_write_conf() {
 inst_start() {
   local inst=$1 d offset i
   d=$(inst_dir "$inst")
-  inst_pid "$inst" >/dev/null && inst_answers "$inst" && return 0
   offset=$(stat -c %s "$d/redis.log" 2>/dev/null || echo 0)
-  if ! redis-server "$d/redis.conf" >>"$d/start.log" 2>&1; then
-    return 1
+  if ! inst_pid "$inst" >/dev/null; then
+    redis-server "$d/redis.conf" >>"$d/start.log" 2>&1 || return 1
   fi
-  for ((i = 0; i < 200; i++)); do
+  for ((i = 0; i < 600; i++)); do
     inst_answers "$inst" && return 0
     if tail -c "+$((offset + 1))" "$d/redis.log" 2>/dev/null | grep -qE 'Address already in use|Failed listening'; then
       return 2
@@ -162,7 +161,7 @@ cluster_state_ok() {
 
 cluster_wait_ok() {
   local i
-  for ((i = 0; i < 300; i++)); do
+  for ((i = 0; i < 600; i++)); do
     cluster_state_ok && return 0
     sleep 0.1
   done
@@ -242,7 +241,7 @@ cmd_start() {
   cluster_create
   if ! cluster_wait_ok; then
     for inst in "${CLUSTER_NODES[@]}"; do svc_show_log "$(inst_dir "$inst")/redis.log" 10; done
-    svc_log "Redis Cluster did not reach cluster_state:ok within 30 s"
+    svc_log "Redis Cluster did not reach cluster_state:ok within 60 s"
     cmd_stop >/dev/null 2>&1 || true
     exit 1
   fi
@@ -279,7 +278,7 @@ cmd_start_server() {
     [[ $inst == cluster* ]] && restart_cluster=1
   done
   if [[ -n $restart_cluster ]] && ! cluster_wait_ok; then
-    svc_die "Redis Cluster did not return to cluster_state:ok within 30 s"
+    svc_die "Redis Cluster did not return to cluster_state:ok within 60 s"
   fi
 }
 
