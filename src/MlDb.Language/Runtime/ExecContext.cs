@@ -138,6 +138,20 @@ internal sealed class ExecContext
         if (--Countdown < 0) Refill();
     }
 
+    /// <summary>Like <see cref="Step()"/>; a limit hit here is reported at <paramref name="site"/> (the loop or statement).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Step(Node site)
+    {
+        if (--Countdown < 0) RefillAt(site);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RefillAt(Node site)
+    {
+        try { Refill(); }
+        catch (MlError e) when (TryStampOrigin(e, site)) { throw; }
+    }
+
     private void Refill()
     {
         if (_stepsLeft != long.MaxValue)
@@ -194,12 +208,13 @@ internal sealed class ExecContext
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void PushFrame(FunctionProto proto)
     {
+        // Counted before the frame exists, so a limit hit here is reported at the caller's call site.
+        if (--Countdown < 0) Refill();
         int d = Depth;
         if (d >= _frameProtos.Length) GrowFrames();
         _frameProtos[d] = proto;
         _frameSites[d] = CallSite;
         Depth = d + 1;
-        if (--Countdown < 0) Refill();
     }
 
     private void GrowFrames()

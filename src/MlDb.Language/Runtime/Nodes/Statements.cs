@@ -26,7 +26,7 @@ internal sealed class BlockNode(int line, int column, StmtNode[] statements) : S
         var statements = _statements;
         for (int i = 0; i < statements.Length; i++)
         {
-            ctx.Step();
+            ctx.Step(statements[i]);
             var c = statements[i].Exec(ctx);
             if (c != Completion.Normal) return c;
         }
@@ -138,7 +138,9 @@ internal sealed class MemberAssignNode(int line, int column, ExprNode target, st
             {
                 var current = o.Get(_name);
                 var rhs = value.Eval(ctx);
-                o.Set(_name, CompoundOps.Apply(ctx, compound, current, rhs, this));
+                var result = CompoundOps.Apply(ctx, compound, current, rhs, this);
+                if (o.Count >= ctx.MaxCollection && !o.ContainsKey(_name)) throw ctx.Raise(MlError.Limit("size limit exceeded"), this);
+                o.Set(_name, result);
                 return Completion.Normal;
             }
             var v = value.Eval(ctx);
@@ -149,6 +151,8 @@ internal sealed class MemberAssignNode(int line, int column, ExprNode target, st
                 o._values[e.Index] = v;
                 return Completion.Normal;
             }
+            // Adding a key grows the object: the size limit of spec §12 applies.
+            if (shape.Count >= ctx.MaxCollection && shape.IndexOf(_name) < 0) throw ctx.Raise(MlError.Limit("size limit exceeded"), this);
             var a = _adding;
             if (a is not null && ReferenceEquals(a.From, shape))
             {
@@ -197,6 +201,8 @@ internal sealed class IndexAssignNode(int line, int column, ExprNode target, Exp
             {
                 v = value.Eval(ctx);
             }
+            if (t._ref is MlObject grows && grows.Count >= ctx.MaxCollection && !grows.ContainsKey(Ops.ToKey(i)))
+                throw MlError.Limit("size limit exceeded");
             Access.SetIndex(t, i, v);
         }
         catch (MlError e) when (ctx.TryStampOrigin(e, this))
@@ -255,7 +261,7 @@ internal sealed class WhileNode(int line, int column, ExprNode condition, BlockN
     {
         while (true)
         {
-            ctx.Step();
+            ctx.Step(this);
             if (!condition.EvalBool(ctx)) return Completion.Normal;
             var c = body.Exec(ctx);
             if (c == Completion.Break) return Completion.Normal;
@@ -288,7 +294,7 @@ internal sealed class ForInNode(int line, int column, VarSlot variable, bool fre
         }
         foreach (var item in items)
         {
-            ctx.Step();
+            ctx.Step(this);
             if (freshBinding) variable.Bind(ctx, item);
             else variable.Set(ctx, item);
             var c = body.Exec(ctx);
