@@ -58,12 +58,33 @@ internal static class HostCall
         if (e.HasThrownValue)
         {
             try { data = MlHostConverter.Default.ToHost(e.Thrown); }
-            catch (MlConversionException) { data = MlFormat.Str(e.Thrown); }
+            catch (MlConversionException)
+            {
+                // Data the host cannot hold (a function, a cycle, too deep): its text, else the message.
+                try { data = MlFormat.Str(e.Thrown); }
+                catch (MlError) { data = e.Message; }
+            }
         }
         string report = e.FormatReport();
         int firstNewLine = report.IndexOf('\n');
         string stack = firstNewLine < 0 ? "" : report[(firstNewLine + 1)..];
         return new MlScriptException(e.ErrorType, e.Message, e.File, e.Line, e.Column, stack, report, data, null, e);
+    }
+
+    /// <summary>
+    /// A .NET argument or result of <see cref="MlScript.Invoke(string, IReadOnlyList{object?}, MlCallOptions?)"/> that
+    /// cannot cross the boundary (spec §13.3: one exception type). Too deep is a LimitError (§12), anything else a
+    /// TypeError; the <see cref="MlConversionException"/> (with its path) is the inner exception.
+    /// </summary>
+    public static MlScriptException ConversionError(string fileName, MlFunctionInfo? function, string functionName, string what, MlConversionException e)
+    {
+        string type = e.IsDepthLimit ? ErrorTypes.LimitError : ErrorTypes.TypeError;
+        string message = e.IsDepthLimit
+            ? $"nesting depth limit exceeded (over {MlJson.MaxDepth} levels) in {what} of '{functionName}'"
+            : $"cannot convert {what} of '{functionName}': {e.Message}";
+        int line = function?.Line ?? 0, column = function?.Column ?? 0;
+        string stack = $"  at {functionName} ({fileName}, line {line}, column {column})";
+        return new MlScriptException(type, message, fileName, line, column, stack, $"{type}: {message}\n{stack}", null, null, e);
     }
 
     /// <summary>The exception for a script that does not compile: the first problem, with all of them attached.</summary>

@@ -13,6 +13,9 @@ public sealed class MlConversionException(string message, string path) : Excepti
 {
     /// <summary>Where in the value the problem is, e.g. <c>$.users[3].email</c>.</summary>
     public string Path { get; } = path;
+
+    /// <summary>True when the value is nested too deeply (a limit of spec §12, not an unsupported value).</summary>
+    public bool IsDepthLimit { get; init; }
 }
 
 /// <summary>
@@ -149,9 +152,9 @@ public class MlHostConverter
     private static void Enter(object container, HashSet<object> open, string path, int depth)
     {
         if (depth >= MaxDepth)
-            throw new MlConversionException($"The value at {path} is nested more than {MaxDepth} levels deep.", path);
+            throw new MlConversionException($"The value at {path} is nested more than {MaxDepth} levels deep.", path) { IsDepthLimit = true };
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
-            throw new MlConversionException($"The value at {path} is nested too deeply to convert.", path);
+            throw new MlConversionException($"The value at {path} is nested too deeply to convert.", path) { IsDepthLimit = true };
         if (!open.Add(container))
             throw new MlConversionException($"The value at {path} contains itself (a cyclic structure cannot be converted).", path);
     }
@@ -229,7 +232,7 @@ public class MlHostConverter
     private static void EnterMl(object container, HashSet<object> open, string path, int depth)
     {
         if (depth >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
-            throw new MlConversionException($"The value at {path} is nested more than {MaxDepth} levels deep.", path);
+            throw new MlConversionException($"The value at {path} is nested more than {MaxDepth} levels deep.", path) { IsDepthLimit = true };
         if (!open.Add(container))
             throw new MlConversionException($"The value at {path} is cyclic (it contains itself).", path);
     }

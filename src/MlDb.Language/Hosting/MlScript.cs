@@ -92,11 +92,25 @@ public sealed class MlScript
     /// Calls a top-level function with .NET arguments (converted per spec §13.1) and returns a
     /// .NET result (converted per spec §13.2).
     /// </summary>
+    /// <exception cref="MlScriptException">Also when an argument or the result cannot cross the boundary (inner: <see cref="MlConversionException"/>).</exception>
     public object? Invoke(string functionName, IReadOnlyList<object?> args, MlCallOptions? options = null)
     {
         var values = new MlValue[args.Count];
-        for (int i = 0; i < values.Length; i++) values[i] = MlHostConverter.Default.ToMl(args[i]);
-        return MlHostConverter.Default.ToHost(Call(functionName, values, options));
+        for (int i = 0; i < values.Length; i++)
+        {
+            try { values[i] = MlHostConverter.Default.ToMl(args[i]); }
+            catch (MlConversionException e) { throw ConversionError(functionName, $"argument {i + 1}", e); }
+        }
+        var result = Call(functionName, values, options);
+        try { return MlHostConverter.Default.ToHost(result); }
+        catch (MlConversionException e) { throw ConversionError(functionName, "the result", e); }
+    }
+
+    private MlScriptException ConversionError(string functionName, string what, MlConversionException e)
+    {
+        ResolveFunction(functionName); // an unknown name stays an ArgumentException
+        var info = Functions.FirstOrDefault(f => f.Name == functionName);
+        return HostCall.ConversionError(FileName, info, functionName, what, e);
     }
 
     /// <summary>Calls a top-level function with .NET arguments and default options.</summary>
