@@ -1,0 +1,41 @@
+namespace MlDb.Data.Postgres;
+
+/// <summary>
+/// PostgreSQL spelling: double-quoted identifiers (catalog spelling, so case is kept), <c>@name</c>
+/// parameters (Npgsql also accepts <c>:name</c> in user SQL), <c>RETURNING</c> the primary key.
+/// </summary>
+public sealed class PostgresDialect : SqlDialect
+{
+    public static PostgresDialect Instance { get; } = new();
+
+    /// <summary>The maximum length of an identifier (NAMEDATALEN - 1 bytes).</summary>
+    public const int MaxIdentifierBytes = 63;
+
+    public override string QuoteIdentifier(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0)
+            throw new MlDbException(MlDbErrorIds.InvalidIdentifier, MlDbErrorKind.InvalidArgument, "An identifier cannot be empty.", name);
+        return base.QuoteIdentifier(name);
+    }
+
+    /// <summary>
+    /// The new row's key: its single primary-key column, integers widened to bigint (keys come back
+    /// as <c>long</c> as on SQLite) and uuids as text; null for views and tables without a
+    /// single-column primary key.
+    /// </summary>
+    public override string? ReturningKey(SqlTableSchema table)
+    {
+        if (table.IsView || table.PrimaryKey.Count != 1) return null;
+        var key = table.PrimaryKey[0];
+        string quoted = QuoteIdentifier(key.Name);
+        var type = PgType.FromDeclared(key.DeclaredType);
+        if (type.IsArray) return quoted;
+        return type.Kind switch
+        {
+            PgKind.Int2 or PgKind.Int4 => quoted + "::bigint",
+            PgKind.Uuid => quoted + "::text",
+            _ => quoted,
+        };
+    }
+}
