@@ -13,7 +13,7 @@ public sealed class RedisOutageTests
     [RedisFact(StandaloneVariable, ServicesDirVariable)]
     public void A_server_stopped_mid_scan_gives_one_clear_error_and_works_again_after_restart()
     {
-        string dir = Get(ServicesDirVariable)!;
+        string dir = ServicesDir()!;
         string prefix = Prefix("outage");
         string endPoint = Standalone;
         using var redis = Connect(endPoint + ",connectTimeout=2000");

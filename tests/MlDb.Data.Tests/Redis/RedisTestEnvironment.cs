@@ -42,11 +42,42 @@ internal static class RedisTestEnvironment
         "tests/services/services.sh; by hand: tests/services/services.sh start <dir> redis, then export the lines of <dir>/services.env " +
         "(or set MLDB_SERVICES_ENV=<dir>/services.env).";
 
+    /// <summary>
+    /// The state folder of tests/services whose standalone Redis is <see cref="Standalone"/> (what
+    /// redis.sh stop-server/start-server take), or null. The build script starts each service in a
+    /// folder of its own, so MLDB_TEST_SERVICES_DIR may name another service's folder: every
+    /// candidate (that variable, each such line of MLDB_SERVICES_ENV, the 'redis' folder beside
+    /// them) is checked against the port of the standalone server.
+    /// </summary>
+    public static string? ServicesDir()
+    {
+        string? standalone = Get(StandaloneVariable);
+        if (standalone is null) return null;
+        string port = standalone[(standalone.LastIndexOf(':') + 1)..];
+        var candidates = new List<string>();
+        if (Get(ServicesDirVariable) is { } fromEnv) candidates.Add(fromEnv);
+        foreach (var (key, value) in ReadLines(Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV")))
+            if (key == ServicesDirVariable) candidates.Add(value);
+        foreach (var c in candidates.ToArray())
+            if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(c)) is { } parent) candidates.Add(Path.Combine(parent, "redis"));
+        foreach (var c in candidates)
+        {
+            string portFile = Path.Combine(c, "redis", "standalone", "port");
+            if (System.IO.File.Exists(portFile) && System.IO.File.ReadAllText(portFile).Trim() == port) return c;
+        }
+        return null;
+    }
+
     private static Dictionary<string, string> ReadServicesFile()
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? path = Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV");
-        if (string.IsNullOrEmpty(path) || !System.IO.File.Exists(path)) return values;
+        foreach (var (key, value) in ReadLines(Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV"))) values[key] = value;
+        return values;
+    }
+
+    private static IEnumerable<(string Key, string Value)> ReadLines(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || !System.IO.File.Exists(path)) yield break;
         foreach (var line in System.IO.File.ReadAllLines(path))
         {
             string trimmed = line.Trim();
@@ -55,9 +86,8 @@ internal static class RedisTestEnvironment
             if (eq <= 0) continue;
             string value = trimmed[(eq + 1)..].Trim();
             if (value.Length >= 2 && (value[0] == '\'' || value[0] == '"') && value[^1] == value[0]) value = value[1..^1];
-            values[trimmed[..eq].Trim()] = value;
+            yield return (trimmed[..eq].Trim(), value);
         }
-        return values;
     }
 
     /// <summary>A unique key prefix for one test (the test servers are shared by the whole run).</summary>
@@ -113,9 +143,14 @@ public sealed class RedisFactAttribute : FactAttribute
     {
         foreach (var v in new[] { variable, also })
         {
-            if (v is not null && RedisTestEnvironment.Get(v) is null)
+            bool missing = v == RedisTestEnvironment.ServicesDirVariable
+                ? RedisTestEnvironment.ServicesDir() is null
+                : v is not null && RedisTestEnvironment.Get(v) is null;
+            if (missing)
             {
-                Skip = RedisTestEnvironment.SkipReason(v);
+                Skip = v == RedisTestEnvironment.ServicesDirVariable
+                    ? $"SKIPPED (Redis): no tests/services state folder runs the Redis server of {RedisTestEnvironment.StandaloneVariable} ({RedisTestEnvironment.ServicesDirVariable} / MLDB_SERVICES_ENV), so it cannot be stopped and restarted."
+                    : RedisTestEnvironment.SkipReason(v!);
                 Console.Error.WriteLine(Skip);
                 break;
             }
