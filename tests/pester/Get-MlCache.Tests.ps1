@@ -166,6 +166,36 @@ Describe 'Get-MlCache' {
         }
     }
 
+    Context 'Ctrl+C and strict mode' {
+        It 'Ctrl+C (Stop) ends a running ML function promptly' {
+            if (Skip-IfNoService Redis) { return }
+            Invoke-TestRedisCli -Server $Server SET "${Prefix}spin" '{"a":1}' | Out-Null
+            $manifest = Get-MlTestModuleManifest
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$manifest'; Connect-MlDatabase -Provider Redis -ConnectionString '$Server'; Get-MlCache -Key '${Prefix}spin' -Script '$Functions' -Function forever")
+                $async = $ps.BeginInvoke()
+                Start-Sleep -Milliseconds 1500
+                $async.IsCompleted | Should -BeFalse -Because 'the function never returns'
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            }
+            finally { $ps.Dispose() }
+        }
+
+        It 'works under Set-StrictMode -Version Latest' {
+            if (Skip-IfNoService Redis) { return }
+            Set-StrictMode -Version Latest
+            Set-MlCache -Key "${Prefix}user:1" -InputObject ([ordered]@{ name = 'S'; email = 's@example.com' }) -Script $Processors -Function enrichCache -ExpirySeconds 60
+            (Get-MlCache -Key "${Prefix}user:1" -Script $Processors -Function processCachedUser).access_count | Should -Be 1
+            (Get-MlCache -Pattern "${Prefix}user:*" -Script $Processors -Function analyzeCache).total_items | Should -Be 1
+            Remove-MlCache -Key "${Prefix}user:1"
+            @(Get-MlCache -Pattern "${Prefix}*").Count | Should -Be 0
+        }
+    }
+
     Context 'a 3-primary Redis Cluster' {
         It 'finds the keys of every primary' {
             if (Skip-IfNoService RedisCluster) { return }
