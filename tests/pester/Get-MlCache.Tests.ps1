@@ -166,6 +166,23 @@ Describe 'Get-MlCache' {
         }
     }
 
+    Context 'examples/redis-cache.ps1' {
+        It 'runs the seed scenario end to end in a fresh pwsh and cleans up' {
+            if (Skip-IfNoService Redis) { return }
+            $example = Join-Path (Get-MlTestRepositoryRoot) 'examples/redis-cache.ps1'
+            $run = Invoke-MlTestPwsh -Parameters @{ Manifest = (Get-MlTestModuleManifest); Example = $example; Server = $Server; Prefix = $Prefix } -Script {
+                Import-Module $Manifest
+                & $Example -ConnectionString $Server -KeyPrefix $Prefix
+            }
+            $run.ExitCode | Should -Be 0 -Because $run.Errors
+            ($run.Result -join "`n") | Should -Match 'User accessed 1 times'
+            $run.Result | Should -Contain 'Cached users: 2'
+            $run.Result | Should -Contain 'user:999 is not cached'
+            $run.Result[0] | Should -Match '^Stored: \{"name":"John","email":"john@example\.com","cached_at":"[^"]+","ttl":3600\}$'
+            Invoke-TestRedisCli -Server $Server EXISTS "${Prefix}user:123" "${Prefix}user:456" | Should -Be '0'
+        }
+    }
+
     Context 'Ctrl+C and strict mode' {
         It 'Ctrl+C (Stop) ends a running ML function promptly' {
             if (Skip-IfNoService Redis) { return }
