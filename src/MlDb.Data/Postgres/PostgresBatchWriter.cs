@@ -163,15 +163,14 @@ internal sealed partial class PostgresBatchWriter
                 $"The COPY into {_table.Name} did not finish within the time limit of {_context.CommandTimeout!.Value.TotalSeconds:0.###} seconds (-TimeoutSeconds).", sql, ex);
         if (userToken.IsCancellationRequested && (PostgresErrors.IsCancellation(ex) || ex is NpgsqlException))
             return new OperationCanceledException("The COPY was cancelled.", ex, userToken);
-        if (ex is PostgresException pg)
+        if (ex is PostgresException pg && !PostgresErrors.IsConnectionLost(pg) && !pg.SqlState.StartsWith("57", StringComparison.Ordinal))
         {
             string message = _connection.DescribeError(pg);
             if (pg.Where is { } where && CopyLine().Match(where) is { Success: true } m
                 && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int line)
                 && line >= 1 && start + line - 1 < end)
                 return new SqlBatchRowException(start + line - 1, message, pg);
-            if (!PostgresErrors.IsConnectionLost(pg))
-                return new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.InvalidOperation, message, sql, pg);
+            return new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.InvalidOperation, message, sql, pg);
         }
         if (PostgresErrors.IsConnectionLost(ex))
             return new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.ConnectionError,

@@ -44,6 +44,10 @@ internal static class PgServer
         "SKIPPED — PostgreSQL tests did not run: the environment variable MLDB_TEST_POSTGRES (an Npgsql connection string) is not set. " +
         "Start a server with 'tests/services/services.sh start <dir> postgres' and export <dir>/services.env, or run './build.sh test'.";
 
+    /// <summary>The repository root (three levels above this file).</summary>
+    public static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
+
     public static string? ConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } s ? s : null;
 
     private static readonly Lazy<bool> Extensions = new(() =>

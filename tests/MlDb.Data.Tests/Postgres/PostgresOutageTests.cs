@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using MlDb.Data.Processing;
+using MlDb.Language;
+using Npgsql;
+using Xunit;
+using static MlDb.Data.Tests.Postgres.Pg;
+
+namespace MlDb.Data.Tests.Postgres;
+
+/// <summary>
+/// A test that stops and restarts the PostgreSQL server of tests/services, so it also needs
+/// <c>MLDB_TEST_SERVICES_DIR</c> (the state folder that runs it); skipped loudly without it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class PostgresOutageFactAttribute : FactAttribute
+{
+    public PostgresOutageFactAttribute()
+    {
+        if (PgServer.ConnectionString is null) Skip = PgServer.SkipReason;
+        else if (PgOutage.ServicesDir is null)
+            Skip = "SKIPPED — PostgreSQL outage test did not run: MLDB_TEST_SERVICES_DIR (the tests/services state folder of the server in MLDB_TEST_POSTGRES) is not set, so the server cannot be stopped and restarted.";
+    }
+}
+
+internal static class PgOutage
+{
+    public static string? ServicesDir =>
+        Environment.GetEnvironmentVariable("MLDB_TEST_SERVICES_DIR") is { Length: > 0 } d && File.Exists(Path.Combine(d, "postgres", "port")) ? d : null;
+
+    /// <summary>tests/services/postgres.sh stop-server|start-server on the shared test server.</summary>
+    public static void Server(string command)
+    {
+        var script = Path.Combine(PgServer.RepoRoot(), "tests", "services", "postgres.sh");
+        var psi = new ProcessStartInfo("bash", [script, command, ServicesDir!]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = Process.Start(psi)!;
+        string stderr = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(120_000)) throw new TimeoutException($"postgres.sh {command} did not finish");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"postgres.sh {command} failed ({process.ExitCode}): {stderr}");
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresOutageTests
+{
+    [PostgresOutageFact]
+    public void Server_stopped_in_the_middle_of_a_batch_load_leaves_no_partial_batch_and_the_next_command_after_restart_works()
+    {
+        using var db = new PgTestDb();
+        db.Exec("CREATE TABLE items (n integer NOT NULL, label text)");
+        // Row 3500 (inside batch 4 of 1000) holds the COPY on the server long enough to stop it there.
+        db.Exec("CREATE FUNCTION hold_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.n = 3500 THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$");
+        db.Exec("CREATE TRIGGER hold_row BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION hold_row()");
+
+        int copies = 0;
+        Task? stopper = null;
+        var log = new List<string>();
+        var context = new FlowContext
+        {
+            Log = line =>
+            {
+                lock (log) log.Add(line);
+                if (line.StartsWith("COPY ", StringComparison.Ordinal) && ++copies == 4)
+                    stopper = Task.Run(() =>
+                    {
+                        WaitUntilHeld(db);
+                        PgOutage.Server("stop-server");
+                    });
+            },
+        };
+        var errors = new List<Exception>();
+        var outcomes = new List<BatchOutcome>();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using (var batch = new SqlBatchInserter(db.Connection, "items", null, null, 1000, context))
+            {
+                for (int i = 0; i < 4000 && errors.Count == 0; i++)
+                {
+                    try
+                    {
+                        if (batch.Add(MlValue.FromObject(Obj(("n", i), ("label", "item " + i)))) is { } o) outcomes.Add(o);
+                    }
+                    catch (Exception ex)
+                    {
+                        errors.Add(ex);
+                    }
+                }
+            }
+            clock.Stop();
+            stopper?.Wait(TimeSpan.FromSeconds(60));
+
+            var error = Assert.IsType<MlRecordException>(Assert.Single(errors));
+            Assert.Equal(MlDbErrorIds.BatchFailed, error.ErrorId);
+            Assert.StartsWith("Batch 4 (records 3001-4000) was not inserted: The connection to the PostgreSQL server was lost during the COPY into ", error.Message);
+            Assert.EndsWith("the whole batch was rolled back", error.Message);
+            Assert.Equal([1, 2, 3], outcomes.Select(o => o.BatchNumber));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"the error came after {clock.Elapsed}");
+
+            // While the server is down: one clear connection error, no hang.
+            var down = Assert.Throws<MlDbException>(() => Rows(db.Connection, "SELECT 1"));
+            Assert.Equal(MlDbErrorIds.ConnectionFailed, down.ErrorId);
+        }
+        finally
+        {
+            stopper?.Wait(TimeSpan.FromSeconds(60));
+            PgOutage.Server("start-server");
+            NpgsqlConnection.ClearAllPools(); // the test's own plain Npgsql connections (not MlDb's)
+        }
+
+        // After the restart the same named connection works at once, and only whole batches are there.
+        Assert.Equal(3000L, Value(db.Connection, "SELECT count(*) FROM items"));
+        Assert.Equal(0L, Value(db.Connection, "SELECT count(*) FROM items WHERE n >= 3000"));
+        db.Exec("DROP TRIGGER hold_row ON items");
+        using (var batch = new SqlBatchInserter(db.Connection, "items", null, null, 1000, FlowContext.Default))
+        {
+            for (int i = 3000; i < 4000; i++) batch.Add(MlValue.FromObject(Obj(("n", i))));
+        }
+        Assert.Equal(4000L, db.Count("items"));
+    }
+
+    private static void WaitUntilHeld(PgTestDb db)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            using var c = new NpgsqlConnection(db.ConnectionString);
+            c.Open();
+            using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'MlDb' AND wait_event = 'PgSleep' AND query LIKE 'COPY %'", c);
+            if ((long)cmd.ExecuteScalar()! > 0) return;
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException("the COPY never reached row 3500");
+    }
+}
