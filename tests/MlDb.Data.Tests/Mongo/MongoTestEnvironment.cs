@@ -20,7 +20,8 @@ namespace MlDb.Data.Tests.Mongo;
 /// inserted); <c>$sum</c> over Decimal128 (and over Int64 beyond 2^53) returns 0, so sums run
 /// over ints and doubles; unique indexes are not enforced (no test relies on one); a Double
 /// with an integral value (5.0) and a small Int64 come back as Int32, so doubles in round trips
-/// have a fraction and Int64 values lie beyond 32 bits; no authentication, so -Credential is
+/// have a fraction and Int64 values lie beyond ±2^53 (it stores a smaller Int64 as Int32 or
+/// Double); no authentication, so -Credential is
 /// tested for what it shows and hides, not for a successful login.</para>
 /// </summary>
 internal static class MongoTestEnvironment
@@ -38,7 +39,7 @@ internal static class MongoTestEnvironment
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
-    public static string Uri => Get(Variable) ?? throw new InvalidOperationException(SkipReason);
+    public static string ServerUri => Get(Variable) ?? throw new InvalidOperationException(SkipReason);
 
     /// <summary>True for the wire server of tests/services (which the tests may stop and start).</summary>
     public static bool IsWireServer => string.Equals(Get(KindVariable), "wire", StringComparison.OrdinalIgnoreCase);
@@ -70,12 +71,12 @@ internal static class MongoTestEnvironment
     public static string NewDatabase(string name = "t") => $"mldb_{name}_{Guid.NewGuid().ToString("N")[..12]}";
 
     public static MongoMlConnection Connect(string? database = null, string name = "mongo-test", NetworkCredential? credential = null, string? uri = null) =>
-        (MongoMlConnection)MlConnectionFactory.Connect(new MlConnectRequest(name, MlProvider.Mongo, uri ?? Uri, credential, database));
+        (MongoMlConnection)MlConnectionFactory.Connect(new MlConnectRequest(name, MlProvider.Mongo, uri ?? ServerUri, credential, database));
 
     /// <summary>A plain driver client for setting up and checking data behind MlDb's back.</summary>
     public static MongoClient Direct()
     {
-        var settings = MongoClientSettings.FromConnectionString(Uri);
+        var settings = MongoClientSettings.FromConnectionString(ServerUri);
         settings.ServerSelectionTimeout = TimeSpan.FromSeconds(10);
         return new MongoClient(settings);
     }
@@ -100,13 +101,13 @@ internal static class MongoTestEnvironment
         if (dir is null || !System.IO.File.Exists(Path.Combine(dir, "mongo", "port"))) return null;
         // The port in that folder must be the one of MLDB_TEST_MONGO (several services share the variable).
         string port = System.IO.File.ReadAllText(Path.Combine(dir, "mongo", "port")).Trim();
-        return Uri.Contains(":" + port + "/", StringComparison.Ordinal) ? dir : null;
+        return ServerUri.Contains(":" + port + "/", StringComparison.Ordinal) ? dir : null;
     }
 
     /// <summary>tests/services/mongo.sh with the given arguments; throws when it fails.</summary>
     public static void MongoScript(params string[] arguments)
     {
-        string script = Path.Combine(TestSupport.RepoRoot(), "tests", "services", "mongo.sh");
+        string script = Path.Combine(RepoRoot(), "tests", "services", "mongo.sh");
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(script);
         foreach (var a in arguments) info.ArgumentList.Add(a);
@@ -116,6 +117,10 @@ internal static class MongoTestEnvironment
         if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("mongo.sh " + string.Join(' ', arguments) + " took over 2 minutes"); }
         if (process.ExitCode != 0) throw new InvalidOperationException($"mongo.sh {string.Join(' ', arguments)} exited with {process.ExitCode}: {stdout.Result}{stderr.Result}");
     }
+
+    /// <summary>The repository root, from this file's place in it (tests/MlDb.Data.Tests/Mongo).</summary>
+    public static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
 
     public static MlObject Obj(params (string Key, MlValue Value)[] pairs) => TestSupport.Obj(pairs);
 }
