@@ -26,12 +26,18 @@ internal static class Data
     private static readonly string[] Domains =
         ["example.com", "mail.example.org", "corp.test", "users.invalid", "db.example.net", "mldb.dev"];
 
+    /// <summary>
+    /// A new string instance with the text of <paramref name="text"/>: a database reader hands
+    /// over one string object per row and column, so equal keys are rarely the same instance.
+    /// </summary>
+    private static string Fresh(string text) => new(text.AsSpan());
+
     public static Order[] Orders(int count)
     {
         var rng = new Random(Seed);
         var rows = new Order[count];
         for (int i = 0; i < count; i++)
-            rows[i] = new Order(i + 1, Statuses[rng.Next(Statuses.Length)], Math.Round(rng.NextDouble() * 500.0, 2));
+            rows[i] = new Order(i + 1, Fresh(Statuses[rng.Next(Statuses.Length)]), Math.Round(rng.NextDouble() * 500.0, 2));
         return rows;
     }
 

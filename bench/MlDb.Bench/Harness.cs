@@ -5,9 +5,10 @@ namespace MlDb.Bench;
 /// <summary>
 /// One thing to time: <see cref="Prepare"/> runs untimed before every run (e.g. a fresh copy of
 /// an array that the timed code sorts in place); <see cref="Run"/> is timed; <see cref="Accept"/>
-/// receives each run's result untimed (round 0 is the first warm-up).
+/// receives each run's result untimed (round 0 is the first warm-up). <see cref="Generic"/> marks
+/// the generic-converter input, which feeds no execution unless --generic-input asks for one.
 /// </summary>
-internal sealed record Case(string Name, Func<object?> Run, Action? Prepare = null, Action<object?, int>? Accept = null);
+internal sealed record Case(string Name, Func<object?> Run, Action? Prepare = null, Action<object?, int>? Accept = null, bool Generic = false);
 
 /// <summary>Median, spread and allocations of the measured runs of one case.</summary>
 internal sealed record Stats(string Name, double MedianMs, double MinMs, double MaxMs, long MedianBytes, int Runs)

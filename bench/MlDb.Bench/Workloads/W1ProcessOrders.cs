@@ -34,7 +34,7 @@ internal sealed class W1ProcessOrders : Workload
     public override IReadOnlyList<Case> Conversions() =>
     [
         new(MlDbLayout, ToMlByLayout, Accept: (r, _) => _mlInput = (MlValue)r!),
-        new(MlDbHostConverter, () => MlHostConverter.Default.ToMl(_hostInput)),
+        new(MlDbHostConverter, () => MlHostConverter.Default.ToMl(_hostInput), Accept: KeepGenericInput, Generic: true),
         new(JintInput, ToJint, Accept: (r, _) => _jsInput = (JsValue)r!),
     ];
 
@@ -44,6 +44,10 @@ internal sealed class W1ProcessOrders : Workload
     [
         new(MlDb, () => _script.Call("processOrders", _mlInput),
             Accept: (r, round) => Record(MlDb, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))),
+        .. (RunOnGenericInput
+            ? new Case[] { new(MlDbOnGenericInput, () => _script.Call("processOrders", (MlValue)GenericInput!),
+                Accept: (r, round) => Record(MlDbOnGenericInput, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))) }
+            : []),
         new(Jint, () => _engine.Call(_jsFunction, _jsInput),
             Accept: (r, round) => Record(Jint, round, () => Canon.Format(((JsValue)r!).ToObject()))),
         new(CSharp, RunCSharp,

@@ -34,7 +34,7 @@ internal sealed class W2EnrichUsers : Workload
     public override IReadOnlyList<Case> Conversions() =>
     [
         new(MlDbLayout, ToMlByLayout, Accept: (r, _) => _mlRows = (MlValue[])r!),
-        new(MlDbHostConverter, ToMlByConverter),
+        new(MlDbHostConverter, ToMlByConverter, Accept: KeepGenericInput, Generic: true),
         new(JintInput, ToJint, Accept: (r, _) => _jsRows = (JsValue[])r!),
     ];
 
@@ -42,7 +42,11 @@ internal sealed class W2EnrichUsers : Workload
 
     public override IReadOnlyList<Case> Executions() =>
     [
-        new(MlDb, RunMlDb, Accept: (r, round) => Record(MlDb, round, () => SummarizeMl((MlValue[])r!))),
+        new(MlDb, () => RunMlDb(_mlRows), Accept: (r, round) => Record(MlDb, round, () => SummarizeMl((MlValue[])r!))),
+        .. (RunOnGenericInput
+            ? new Case[] { new(MlDbOnGenericInput, () => RunMlDb((MlValue[])GenericInput!),
+                Accept: (r, round) => Record(MlDbOnGenericInput, round, () => SummarizeMl((MlValue[])r!))) }
+            : []),
         new(Jint, RunJint, Accept: (r, round) => Record(Jint, round, () => SummarizeJs((JsValue[])r!))),
         new(CSharp, RunCSharp, Accept: (r, round) => Record(CSharp, round, () => SummarizeCs((Enriched[])r!))),
     ];
@@ -88,9 +92,8 @@ internal sealed class W2EnrichUsers : Workload
         return rows;
     }
 
-    private object RunMlDb()
+    private object RunMlDb(MlValue[] rows)
     {
-        var rows = _mlRows;
         var results = new MlValue[rows.Length];
         for (int i = 0; i < rows.Length; i++) results[i] = _script.Call("enrichUser", rows[i]);
         return results;

@@ -37,7 +37,7 @@ internal sealed class W4TopScores : Workload
     public override IReadOnlyList<Case> Conversions() =>
     [
         new(MlDbLayout, ToMlByLayout, Accept: (r, _) => _mlRows = (MlArray)r!),
-        new(MlDbHostConverter, () => MlHostConverter.Default.ToMl(_hostInput)),
+        new(MlDbHostConverter, () => MlHostConverter.Default.ToMl(_hostInput), Accept: KeepGenericInput, Generic: true),
         new(JintInput, ToJint, Accept: (r, _) => _jsRows = (JsValue[])r!),
     ];
 
@@ -53,6 +53,17 @@ internal sealed class W4TopScores : Workload
                 _mlRun = MlValue.FromArray(copy);
             },
             Accept: (r, round) => Record(MlDb, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))),
+        .. (RunOnGenericInput
+            ? new Case[] { new(MlDbOnGenericInput, () => _script.Call("topScores", _mlRun),
+                Prepare: () =>
+                {
+                    var source = ((MlValue)GenericInput!).AsArray;
+                    var copy = new MlArray(source.Count);
+                    copy.AddRange(source.AsSpan());
+                    _mlRun = MlValue.FromArray(copy);
+                },
+                Accept: (r, round) => Record(MlDbOnGenericInput, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))) }
+            : []),
         new(Jint, () => _engine.Call(_jsFunction, _jsRun),
             Prepare: () => _jsRun = new JsArray(_engine, (JsValue[])_jsRows.Clone()),
             Accept: (r, round) => Record(Jint, round, () => Canon.Format(((JsValue)r!).ToObject()))),
