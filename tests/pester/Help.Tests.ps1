@@ -61,3 +61,17 @@ Describe 'about_MlDb' {
         (Get-Help about_MlDb | Out-String) | Should -Match 'about_MlDb'
     }
 }
+
+Describe 'examples/ scripts run against SQLite with nothing installed' {
+    It '<_> runs and ends well' -ForEach @('quickstart.ps1', 'sqlite-users.ps1', 'orm-products.ps1', 'transactions.ps1', 'query-optimisation.ps1') {
+        $script = Join-Path (Get-MlTestRepositoryRoot) "examples/$_"
+        $run = Invoke-MlTestPwsh -Parameters @{ Manifest = $Manifest; Example = $script } -Script {
+            Import-Module $Manifest
+            & $Example
+            'finished'
+        } -TimeoutSeconds 300
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        $run.Result | Should -Be 'finished'
+        $run.Errors | Should -BeNullOrEmpty
+    }
+}
