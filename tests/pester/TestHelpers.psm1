@@ -193,7 +193,8 @@ function New-MlTestDatabase {
             $name = New-MlTestName
             Invoke-MlTestSql -Database ([pscustomobject]@{ Provider = 'Postgres'; ConnectionString = $server }) -Sql "CREATE DATABASE $name"
             $builder = [Data.Common.DbConnectionStringBuilder]::new()
-            $builder.ConnectionString = $server
+            # set_ConnectionString: on an IDictionary, "$builder.ConnectionString = ..." would add a key named ConnectionString.
+            $builder.set_ConnectionString($server)
             $builder['Database'] = $name
             $database = [pscustomobject]@{ Provider = 'Postgres'; ConnectionString = $builder.ConnectionString; Database = $name; Path = $null; KeyPrefix = $null }
             if ($Sql) { Invoke-MlTestSql -Database $database -Sql $Sql }
