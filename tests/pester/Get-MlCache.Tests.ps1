@@ -159,6 +159,18 @@ Describe 'Get-MlCache' {
             @(Get-MlCache -Pattern "${Prefix}p:*" -Raw | Sort-Object) | Should -Be @('plain', '{"i":1}', '{"i":3}' | Sort-Object)
         }
 
+        It '-KeyOnly writes the keys, which Remove-MlCache takes from the pipeline' {
+            if (Skip-IfNoService Redis) { return }
+            Add-TestRedisKey -Server $Server -Prefix "${Prefix}k:" -Count 25
+            $keys = @(Get-MlCache -Pattern "${Prefix}k:*" -KeyOnly -PageSize 10)
+            $keys.Count | Should -Be 25
+            $keys[0] | Should -BeOfType [string]
+            ($keys | Sort-Object { [int] ($_ -split ':')[-1] })[0] | Should -Be "${Prefix}k:0"
+            { Get-MlCache -Pattern "${Prefix}k:*" -KeyOnly -Script $Functions -Function summary } | Should -Throw -ErrorId 'MlDb.InvalidArgument,*'
+            $keys | Remove-MlCache
+            @(Get-MlCache -Pattern "${Prefix}k:*" -KeyOnly).Count | Should -Be 0
+        }
+
         It 'finds nothing for a pattern nothing matches' {
             if (Skip-IfNoService Redis) { return }
             @(Get-MlCache -Pattern "${Prefix}nothing:*").Count | Should -Be 0
@@ -275,6 +287,48 @@ Describe 'Get-MlCache' {
             @(Get-MlCache -Connection fragile -Key "${Prefix}s:1").Count | Should -Be 0
             Set-MlCache -Connection fragile -Key "${Prefix}again" -InputObject @{ ok = $true }
             (Get-MlCache -Connection fragile -Key "${Prefix}again").ok | Should -BeTrue
+        }
+    }
+}
+
+# The help pages of the three Redis cmdlets: synopsis, description, every parameter, and examples
+# that run (their 'localhost:6379' is the test server here).
+Describe 'Help of <_>' -ForEach @('Get-MlCache', 'Set-MlCache', 'Remove-MlCache') {
+    BeforeAll {
+        $script:name = $_
+        $script:help = Get-Help -Name $_ -Full
+    }
+
+    It 'has a synopsis and a description' {
+        $help.Synopsis | Should -Not -Match ([regex]::Escape($name) + '\s*\[')
+        ($help.description.Text -join ' ').Length | Should -BeGreaterThan 50
+    }
+
+    It 'describes every parameter' {
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        foreach ($p in (Get-Command $name).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $entry = $help.parameters.parameter | Where-Object name -EQ $p
+            ($entry.description.Text -join ' ') | Should -Not -BeNullOrEmpty -Because "-$p needs a description"
+        }
+    }
+
+    It 'has examples, and each runs against a Redis server' {
+        @($help.examples.example).Count | Should -BeGreaterThan 0
+        if (Skip-IfNoService Redis) { return }
+        foreach ($example in $help.examples.example) {
+            $example.code | Should -Match 'localhost:6379'
+            $work = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+            $null = New-Item -ItemType Directory -Path $work
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Set-Location -LiteralPath '$work'; Import-Module '$(Get-MlTestModuleManifest)'; `$ErrorActionPreference = 'Stop'").AddStatement()
+                $null = $ps.AddScript($example.code.Replace('localhost:6379', $Server)).AddStatement()
+                $null = $ps.AddScript('Disconnect-MlDatabase -All')
+                $output = $ps.Invoke()
+                $ps.HadErrors | Should -BeFalse -Because "$($example.title) should run: $($ps.Streams.Error -join '; ')"
+                $output.Count | Should -BeGreaterThan 0 -Because "$($example.title) shows something"
+            }
+            finally { $ps.Dispose() }
         }
     }
 }

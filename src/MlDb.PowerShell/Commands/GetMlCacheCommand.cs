@@ -37,6 +37,10 @@ public sealed class GetMlCacheCommand : MlScriptedCmdlet
     [ValidateRange(1, RedisCacheFlow.MaxPageSize)]
     public int PageSize { get; set; } = RedisCacheFlow.DefaultPageSize;
 
+    /// <summary>Writes the matching keys (strings) instead of their values: nothing is read but the SCAN pages.</summary>
+    [Parameter(ParameterSetName = PatternSet)]
+    public SwitchParameter KeyOnly { get; set; }
+
     /// <summary>Reads values as plain strings instead of JSON.</summary>
     [Parameter]
     public SwitchParameter Raw { get; set; }
@@ -87,7 +91,14 @@ public sealed class GetMlCacheCommand : MlScriptedCmdlet
     {
         try
         {
-            if (_function is not null)
+            if (KeyOnly)
+            {
+                if (_function is not null)
+                    ThrowError("MlDb." + MlDb.Data.MlDbErrorIds.InvalidArgument, ErrorCategory.InvalidArgument,
+                        "-KeyOnly writes the matching keys; it does not go with -Function.", Function);
+                foreach (var key in _flow!.ScanKeys(Pattern, PageSize)) WriteObject(key);
+            }
+            else if (_function is not null)
             {
                 var result = _flow!.Aggregate(Pattern, PageSize, Raw, _function, rejected => WriteRecordError(rejected, rejected.Target));
                 WriteMl(result, AsHashtable);
