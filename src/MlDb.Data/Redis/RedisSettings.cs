@@ -59,7 +59,10 @@ internal sealed class RedisSettings
         if (!string.IsNullOrEmpty(options.SentinelPassword)) settings._secrets.Add(options.SentinelPassword);
         if (credential is not null)
         {
-            if (!string.IsNullOrEmpty(credential.UserName)) options.User = credential.UserName;
+            // "default" is the user a plain AUTH <password> logs in as: leave it out, so that
+            // servers without ACLs (before Redis 6) accept the credential too.
+            if (!string.IsNullOrEmpty(credential.UserName) && !credential.UserName.Equals("default", StringComparison.OrdinalIgnoreCase))
+                options.User = credential.UserName;
             if (!string.IsNullOrEmpty(credential.Password))
             {
                 options.Password = credential.Password;

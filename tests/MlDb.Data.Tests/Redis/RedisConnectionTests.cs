@@ -119,6 +119,17 @@ public sealed class RedisConnectionTests
         Assert.Contains(Auth, missing.Message);
     }
 
+    [RedisFact(AuthVariable, PasswordVariable)]
+    public void A_user_name_other_than_default_is_sent_as_the_acl_user()
+    {
+        using (var plain = Connect(Auth, new NetworkCredential("default", Password)))
+            Assert.Equal(Auth, plain.DisplayString);
+        var ex = Assert.Throws<MlDbException>(() => Connect(Auth + ",connectTimeout=2000", new NetworkCredential("nobody", Password)));
+        Assert.Equal(MlDbErrorIds.ConnectionFailed, ex.ErrorId);
+        Assert.Contains("authentication failed", ex.Message);
+        Assert.DoesNotContain(Password, ex.ToString());
+    }
+
     [RedisFact]
     public void A_closed_connection_says_so()
     {
