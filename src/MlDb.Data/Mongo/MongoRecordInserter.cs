@@ -123,6 +123,9 @@ public sealed class MongoRecordInserter
         return _pending.Count >= BatchSize ? Flush() : [];
     }
 
+    /// <summary>Counts a record that never reached the inserter (its caller could not convert it), so record numbers in messages stay those of the input.</summary>
+    public void SkipIndex() => _next++;
+
     /// <summary>Writes the documents held (the last, partial batch); empty when none are held.</summary>
     public IReadOnlyList<MongoInsertOutcome> Flush()
     {

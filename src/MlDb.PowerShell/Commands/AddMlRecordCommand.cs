@@ -14,11 +14,26 @@ namespace MlDb.PowerShell.Commands;
 public sealed class AddMlRecordCommand : MlScriptedCmdlet
 {
     public const string TableSet = "Table";
+    public const string CollectionSet = "Collection";
 
     /// <summary>The table to insert into; record keys are matched to its columns.</summary>
     [Parameter(ParameterSetName = TableSet, Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Table { get; set; } = "";
+
+    /// <summary>MongoDB: the collection to insert into; each inserted _id is written out as a string.</summary>
+    [Parameter(ParameterSetName = CollectionSet, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Collection { get; set; } = "";
+
+    /// <summary>MongoDB: the database of -Collection (default: the connection's -Database).</summary>
+    [Parameter(ParameterSetName = CollectionSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>MongoDB: adds created_at (the current date) and processed_by_ml = true to each document.</summary>
+    [Parameter(ParameterSetName = CollectionSet)]
+    public SwitchParameter AddMetadata { get; set; }
 
     /// <summary>The record: a hashtable, ordered dictionary or PSCustomObject (pipe many). An array given directly is a list of records.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -36,12 +51,18 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
     [ValidateRange(1, 1_000_000)]
     public int BatchSize { get; set; } = 1000;
 
+    private MongoRecordWriter? _mongo;
     private SqlRecordInserter? _inserter;
     private SqlBatchInserter? _batcher;
     private bool _batchMode;
 
     protected override void BeginProcessing()
     {
+        if (ParameterSetName == CollectionSet)
+        {
+            _mongo = MongoRecordWriter.Begin(this);
+            return;
+        }
         var connection = ResolveSqlConnection("Add-MlRecord -Table");
         var function = ResolveFunctionParameter(Function, nameof(Function));
         var batchFunction = ResolveFunctionParameter(BatchFunction, nameof(BatchFunction));
@@ -60,6 +81,11 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
 
     protected override void ProcessRecord()
     {
+        if (_mongo is not null)
+        {
+            _mongo.Process(InputObject);
+            return;
+        }
         if (IsList(InputObject, out var list))
         {
             foreach (var item in list) Add(item);
@@ -120,6 +146,11 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
 
     protected override void EndProcessing()
     {
+        if (_mongo is not null)
+        {
+            _mongo.End();
+            return;
+        }
         try
         {
             if (_batchMode && _batcher!.Flush() is { } outcome) WriteBatch(outcome);

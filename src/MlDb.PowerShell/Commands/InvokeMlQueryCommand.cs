@@ -16,6 +16,8 @@ public sealed class InvokeMlQueryCommand : MlScriptedCmdlet
 {
     public const string QuerySet = "Query";
     public const string TableSet = "Table";
+    public const string CollectionSet = "Collection";
+    public const string PipelineSet = "Pipeline";
 
     /// <summary>The SQL text; values go in -Parameters, never into the text.</summary>
     [Parameter(ParameterSetName = QuerySet, Mandatory = true, Position = 0)]
@@ -40,14 +42,34 @@ public sealed class InvokeMlQueryCommand : MlScriptedCmdlet
 
     /// <summary>column = value conditions (AND); $null means IS NULL. A hashtable, PSCustomObject or JSON object.</summary>
     [Parameter(ParameterSetName = TableSet)]
+    [Parameter(ParameterSetName = CollectionSet)]
     [MlFilterTransformation]
     [ValidateNotNull]
     public object? Filter { get; set; }
 
     /// <summary>Most rows to read.</summary>
     [Parameter(ParameterSetName = TableSet)]
+    [Parameter(ParameterSetName = CollectionSet)]
     [ValidateRange(0, int.MaxValue)]
     public int Limit { get; set; } = -1;
+
+    /// <summary>MongoDB: the collection to find documents in (with -Filter, -Limit) or to aggregate (with -Pipeline).</summary>
+    [Parameter(ParameterSetName = CollectionSet, Mandatory = true)]
+    [Parameter(ParameterSetName = PipelineSet, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Collection { get; set; } = "";
+
+    /// <summary>MongoDB: the database of -Collection (default: the connection's -Database).</summary>
+    [Parameter(ParameterSetName = CollectionSet)]
+    [Parameter(ParameterSetName = PipelineSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>MongoDB: aggregation stages — dictionaries ([ordered] where key order matters) or JSON text of an array of stages.</summary>
+    [Parameter(ParameterSetName = PipelineSet, Mandatory = true)]
+    [MlPipelineTransformation]
+    [ValidateNotNull]
+    public object? Pipeline { get; set; }
 
     /// <summary>Calls -Function once per row as the rows are read; a null result writes nothing.</summary>
     [Parameter]
@@ -59,6 +81,11 @@ public sealed class InvokeMlQueryCommand : MlScriptedCmdlet
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName is CollectionSet or PipelineSet)
+        {
+            this.InvokeMongoQuery(pipeline: ParameterSetName == PipelineSet);
+            return;
+        }
         var connection = ResolveSqlConnection("Invoke-MlQuery");
         if (PerRow && Function is null)
             ThrowError("MlDb." + MlDbErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, "-PerRow needs -Function (the ML function to call for each row).", null);
