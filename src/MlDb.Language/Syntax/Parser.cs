@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MlDb.Language.Syntax;
 
 /// <summary>
@@ -88,7 +90,21 @@ internal sealed class Parser
 
     private void EnterNesting(Token at)
     {
-        if (++_nesting > MaxNesting) throw Fail(at, $"the code is nested too deeply (more than {MaxNesting} levels)");
+        // The stack check keeps hosts with small thread stacks (1 MB or less) alive on deep nesting.
+        if (++_nesting > MaxNesting || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Fail(at, $"the code is nested too deeply (more than {MaxNesting} levels, or more than the thread's stack allows)");
+    }
+
+    /// <summary>
+    /// One more operator folded into a left-deep chain (<c>a + b + c</c>, <c>a.b.c</c>, <c>f(x)(y)</c>): the tree gets
+    /// one level deeper and the later phases recurse over it, so until the chain ends it counts like nesting.
+    /// </summary>
+    private void ChainLink(Token at, ref int links)
+    {
+        if (_nesting + 1 > MaxNesting || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Fail(at, $"the expression is nested too deeply or is too long (more than {MaxNesting} levels; each operator of a chain such as a + b + c adds one): split it with intermediate variables");
+        _nesting++;
+        links++;
     }
 
     // ---- statements ---------------------------------------------------------------------------
@@ -571,36 +587,44 @@ internal sealed class Parser
     private Expr LogicalOr()
     {
         var left = LogicalAnd();
+        int links = 0;
         while (Check("||"))
         {
             var op = Advance();
+            ChainLink(op, ref links);
             left = new LogicalExpr(op.Line, op.Column, false, left, LogicalAnd());
         }
+        _nesting -= links;
         return left;
     }
 
     private Expr LogicalAnd()
     {
         var left = Equality();
+        int links = 0;
         while (Check("&&"))
         {
             var op = Advance();
+            ChainLink(op, ref links);
             left = new LogicalExpr(op.Line, op.Column, true, left, Equality());
         }
+        _nesting -= links;
         return left;
     }
 
     private Expr Equality()
     {
         var left = Relational();
+        int links = 0;
         while (true)
         {
             var t = Peek;
             BinaryOp op;
             if (t.Is("==") || t.Is("===")) op = BinaryOp.Equal;
             else if (t.Is("!=") || t.Is("!==")) op = BinaryOp.NotEqual;
-            else return left;
+            else { _nesting -= links; return left; }
             Advance();
+            ChainLink(t, ref links);
             left = new BinaryExpr(t.Line, t.Column, op, left, Relational());
         }
     }
@@ -608,6 +632,7 @@ internal sealed class Parser
     private Expr Relational()
     {
         var left = Additive();
+        int links = 0;
         while (true)
         {
             var t = Peek;
@@ -616,8 +641,9 @@ internal sealed class Parser
             else if (t.Is("<=")) op = BinaryOp.LessEqual;
             else if (t.Is(">")) op = BinaryOp.Greater;
             else if (t.Is(">=")) op = BinaryOp.GreaterEqual;
-            else return left;
+            else { _nesting -= links; return left; }
             Advance();
+            ChainLink(t, ref links);
             left = new BinaryExpr(t.Line, t.Column, op, left, Additive());
         }
     }
@@ -625,14 +651,16 @@ internal sealed class Parser
     private Expr Additive()
     {
         var left = Multiplicative();
+        int links = 0;
         while (true)
         {
             var t = Peek;
             BinaryOp op;
             if (t.Is("+")) op = BinaryOp.Add;
             else if (t.Is("-")) op = BinaryOp.Subtract;
-            else return left;
+            else { _nesting -= links; return left; }
             Advance();
+            ChainLink(t, ref links);
             left = new BinaryExpr(t.Line, t.Column, op, left, Multiplicative());
         }
     }
@@ -640,6 +668,7 @@ internal sealed class Parser
     private Expr Multiplicative()
     {
         var left = Unary();
+        int links = 0;
         while (true)
         {
             var t = Peek;
@@ -647,8 +676,9 @@ internal sealed class Parser
             if (t.Is("*")) op = BinaryOp.Multiply;
             else if (t.Is("/")) op = BinaryOp.Divide;
             else if (t.Is("%")) op = BinaryOp.Modulo;
-            else return left;
+            else { _nesting -= links; return left; }
             Advance();
+            ChainLink(t, ref links);
             left = new BinaryExpr(t.Line, t.Column, op, left, Unary());
         }
     }
@@ -677,9 +707,11 @@ internal sealed class Parser
     private Expr Postfix()
     {
         var expr = Primary();
+        int links = 0;
         while (true)
         {
             var t = Peek;
+            if (t.Is(".") || t.Is("[") || t.Is("(")) ChainLink(t, ref links);
             if (t.Is("."))
             {
                 Advance();
@@ -701,7 +733,11 @@ internal sealed class Parser
                 var (line, col) = CallPosition(expr, t);
                 expr = new CallExpr(line, col, expr, args);
             }
-            else return expr;
+            else
+            {
+                _nesting -= links;
+                return expr;
+            }
         }
     }
 
