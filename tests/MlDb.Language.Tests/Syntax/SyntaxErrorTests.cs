@@ -313,4 +313,76 @@ public sealed class SyntaxErrorTests
         Assert.Equal(("ImportError", 1, 1), (unknown.ErrorType, unknown.Line, unknown.Column));
         Assert.Contains("unknown module", unknown.Message);
     }
+
+    /// <summary>Compiles on a thread with a 1 MB stack (the Windows default), as a PowerShell host would.</summary>
+    private static Exception? CompileOnSmallStack(string source, out MlScript? script)
+    {
+        Exception? failure = null;
+        MlScript? compiled = null;
+        var thread = new Thread(() =>
+        {
+            try { compiled = MlScript.Compile(source, "long.ml"); }
+            catch (Exception e) { failure = e; }
+        }, 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        script = compiled;
+        return failure;
+    }
+
+    [Theory]
+    [InlineData(" + ")]
+    [InlineData(" * ")]
+    [InlineData(" && ")]
+    [InlineData(" || ")]
+    [InlineData(" == ")]
+    [InlineData(" < ")]
+    public void Very_long_operator_chains_are_syntax_errors_not_stack_overflows(string op)
+    {
+        string source = "function main() {\n  return " + string.Join(op, Enumerable.Repeat("1", 20_000)) + ";\n}\n";
+        var e = Assert.IsType<MlScriptException>(CompileOnSmallStack(source, out _));
+        Assert.Equal(("SyntaxError", 2), (e.ErrorType, e.Line));
+        Assert.Contains("split it with intermediate variables", e.Message);
+    }
+
+    [Fact]
+    public void Very_long_postfix_chains_are_syntax_errors_not_stack_overflows()
+    {
+        var member = Assert.IsType<MlScriptException>(CompileOnSmallStack("function main(o) { return o" + string.Concat(Enumerable.Repeat(".next", 20_000)) + "; }", out _));
+        Assert.Equal("SyntaxError", member.ErrorType);
+        var calls = Assert.IsType<MlScriptException>(CompileOnSmallStack("function main(f) { return f" + string.Concat(Enumerable.Repeat("(1)", 20_000)) + "; }", out _));
+        Assert.Equal("SyntaxError", calls.ErrorType);
+        var index = Assert.IsType<MlScriptException>(CompileOnSmallStack("function main(a) { return a" + string.Concat(Enumerable.Repeat("[0]", 20_000)) + "; }", out _));
+        Assert.Equal("SyntaxError", index.ErrorType);
+    }
+
+    [Fact]
+    public void Long_but_reasonable_chains_compile_and_run()
+    {
+        Assert.Null(CompileOnSmallStack("function main() { return " + string.Join(" + ", Enumerable.Range(1, 150)) + "; }", out var sum));
+        Assert.Equal(150L * 151 / 2, sum!.Invoke("main"));
+        Assert.Null(CompileOnSmallStack("function main(s) { return s" + string.Concat(Enumerable.Repeat(".trim()", 60)) + ".length; }", out var trims));
+        Assert.Equal(2L, trims!.Invoke("main", "  ab  "));
+        var concat = "function main(r) { return " + string.Join(" + \", \" + ", Enumerable.Range(0, 60).Select(i => "r.c" + i)) + "; }";
+        Assert.Null(CompileOnSmallStack(concat, out var row));
+        var values = Enumerable.Range(0, 60).Select(i => ("c" + i, (object?)i)).ToArray();
+        Assert.Equal(string.Join(", ", Enumerable.Range(0, 60)), row!.Invoke("main", V.Row(values)));
+    }
+
+    [Fact]
+    public void Deep_parentheses_unary_operators_and_blocks_are_syntax_errors()
+    {
+        foreach (var source in new[]
+        {
+            "let x = " + new string('(', 10_000) + "1" + new string(')', 10_000) + ";",
+            "let x = " + new string('-', 10_000) + "1;",
+            "let x = " + new string('[', 10_000) + new string(']', 10_000) + ";",
+            "function main() { " + string.Concat(Enumerable.Repeat("if (true) { ", 5_000)) + new string('}', 5_000) + " }",
+        })
+        {
+            var e = Assert.IsType<MlScriptException>(CompileOnSmallStack(source, out _));
+            Assert.Equal("SyntaxError", e.ErrorType);
+            Assert.Contains("nested too deeply", e.Message);
+        }
+    }
 }
