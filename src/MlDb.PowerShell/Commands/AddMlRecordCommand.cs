@@ -122,6 +122,7 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
             {
                 case InsertStatus.Inserted:
                     WriteObject(result.Key);
+                    ReportProgress($"Add-MlRecord {Table}", "Records inserted", _inserter.Inserted);
                     break;
                 case InsertStatus.Skipped:
                     WriteVerbose($"Record {result.Index + 1}: {Function} returned null; nothing inserted.");
