@@ -276,7 +276,7 @@ public sealed class RedisCacheFlow(RedisMlConnection connection, FlowContext con
                 yield return (server, page);
             }
             while (cursor != "0");
-            _context.Verbose($"SCAN of {endPoint} done: {pages} page(s), {found} key(s) found so far.");
+            _context.Verbose($"Scanned {endPoint}: {pages} page(s), {found} key(s) found so far.");
         }
     }
 
