@@ -1,0 +1,408 @@
+#Requires -Version 7.4
+<#
+    MongoDB through the module: Connect-MlDatabase -Provider Mongo, Invoke-MlQuery -Collection
+    (-Filter, -Limit, -Pipeline; streaming, aggregate and per-row modes) and Add-MlRecord
+    -Collection (-AddMetadata, -BatchSize, -WhatIf), with the seed's mongo_processors.ml.
+
+    The server is MLDB_TEST_MONGO: the MongoDB wire-protocol server that tests/services starts
+    (@push.rocks/smartmongo's CongoServer, MLDB_TEST_MONGO_KIND=wire) or a real mongod given by
+    the user (MLDB_TEST_MONGO_KIND=external). Without it every test here is skipped, loudly.
+    The wire server's limits (tests/services/README.md, `mongo.sh probe`), which these tests stay
+    inside: `_id` must be an ObjectId (no string or number `_id` is inserted); `$sum` over
+    Decimal128 (and over Int64 beyond 2^53) returns 0, so the sums run over ints and doubles;
+    unique indexes are not enforced (no test relies on one); it stores a Double with an integral
+    value (5.0) as Int32 and an Int64 within ±2^53 as Int32 or Double, so round-tripped doubles
+    have a fraction and round-tripped Int64 values lie beyond 2^53; its `$type` query operator
+    does not match Int64, ObjectId, Decimal128 or Binary values although it stores them with
+    their types (the xunit tests read the stored types with the driver), so stored BSON types
+    are asked with `$type` only on a real mongod, and ObjectIds are told from strings with
+    `{"$oid": …}` filters; it has no authentication, so
+    -Credential is tested for what it shows and hides. Stopping and restarting the server
+    (tests/services/mongo.sh stop-server / start-server) is done only on the wire server.
+#>
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:HasMongo = Test-MlTestService Mongo -Loud
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MlTestModule
+    $script:Processors = Join-Path (Get-MlTestSharedPath) 'seed/ml/mongo_processors.ml'
+    $script:Server = Get-MlTestService -Name Mongo
+    $script:Functions = Join-Path $TestDrive 'functions.ml'
+    Set-Content -LiteralPath $Functions -Value @'
+function check(r) {
+    if (!r.email || r.email.indexOf("@") < 0) { throw "Invalid email: " + r.email; }
+    print("checked " + r.email);
+    r.checked = true;
+    return r;
+}
+function tag(r) { r.even = r.i % 2 == 0; return r; }
+function count(data) { return {count: data.count, n: data.documents.length}; }
+function evensOnly(d) { if (d.i % 2 == 1) { return null; } return {i: d.i}; }
+function same(x) { return x; }
+'@
+
+    # The state folder of the wire server when this run started it (for stop-server/start-server).
+    function Get-TestMongoServicesDir {
+        if ($env:MLDB_TEST_MONGO_KIND -ne 'wire') { return $null }
+        $dir = $env:MLDB_TEST_SERVICES_DIR
+        if (-not $dir -or -not (Test-Path -LiteralPath (Join-Path $dir 'mongo/port'))) { return $null }
+        $port = (Get-Content -LiteralPath (Join-Path $dir 'mongo/port') -Raw).Trim()
+        if ($Server -notmatch ":$port/") { return $null }
+        $dir
+    }
+
+    function Invoke-TestMongoScript([string] $Command, [string] $Dir) {
+        $output = & bash (Join-Path (Get-MlTestRepositoryRoot) 'tests/services/mongo.sh') $Command $Dir 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "mongo.sh $Command $Dir failed ($LASTEXITCODE): $output" }
+    }
+}
+
+Describe 'MongoDB' -Skip:(-not $HasMongo) {
+    BeforeEach {
+        $script:Db = New-MlTestDatabase -Provider Mongo
+        Connect-MlDatabase -Provider Mongo -ConnectionString $Db.ConnectionString -Database $Db.Database
+    }
+    AfterEach { Disconnect-MlDatabase -All }
+
+    Context 'connections' {
+        It 'Connect-MlDatabase -Provider Mongo registers one connection with its default database' {
+            $info = Get-MlConnection -Name default
+            $info.Provider | Should -Be 'Mongo'
+            $info.Database | Should -Be $Db.Database
+            $info.ConnectionString | Should -Match '^mongodb://'
+            $info.IsOpen | Should -BeTrue
+        }
+
+        It '-Credential is never shown: not in Get-MlConnection, -Verbose or an error' {
+            $secret = 'pa55-W0rd:' + [guid]::NewGuid().ToString('n')
+            $credential = [pscredential]::new('mldb_user', (ConvertTo-SecureString $secret -AsPlainText -Force))
+            $verbose = $null
+            try {
+                Connect-MlDatabase -Provider Mongo -ConnectionString $Server -Database $Db.Database -Credential $credential -Name cred -Verbose 4>&1 |
+                    Tee-Object -Variable verbose | Out-Null
+                # a server without authentication accepts it
+                $info = Get-MlConnection -Name cred
+                $info.ConnectionString | Should -Match 'mldb_user@'
+                $info.ConnectionString | Should -Not -Match ([regex]::Escape($secret))
+                "$info" | Should -Not -Match ([regex]::Escape($secret))
+            }
+            catch {
+                # the wire server has no authentication and a real mongod does not know this user
+                $_.FullyQualifiedErrorId | Should -BeLike 'MlDb.ConnectionFailed*'
+                "$_" | Should -Not -Match ([regex]::Escape($secret))
+                "$($_.Exception)" | Should -Not -Match ([regex]::Escape($secret))
+            }
+            "$verbose" | Should -Not -Match ([regex]::Escape($secret))
+            "$verbose" | Should -Not -Match ([regex]::Escape([uri]::EscapeDataString($secret)))
+        }
+
+        It 'collection commands refuse SQL connections and SQL commands refuse MongoDB ones' {
+            $sqlite = New-MlTestDatabase
+            Connect-MlDatabase -Provider Sqlite -ConnectionString $sqlite.ConnectionString -Name sql
+            { Invoke-MlQuery -Connection sql -Collection users } | Should -Throw -ErrorId 'MlDb.WrongProvider*'
+            { @{ a = 1 } | Add-MlRecord -Connection sql -Collection users } | Should -Throw -ErrorId 'MlDb.WrongProvider*'
+            { Invoke-MlQuery -Query 'SELECT 1' } | Should -Throw -ErrorId 'MlDb.WrongProvider*'
+            { @{ a = 1 } | Add-MlRecord -Table users } | Should -Throw -ErrorId 'MlDb.WrongProvider*'
+        }
+
+        It 'a missing database is a clear error naming -Database' {
+            Connect-MlDatabase -Provider Mongo -ConnectionString $Server -Name nodb
+            { Invoke-MlQuery -Connection nodb -Collection users } | Should -Throw -ErrorId 'MlDb.InvalidArgument*' -ExpectedMessage '*-Database*'
+            @(Invoke-MlQuery -Connection nodb -Collection users -Database $Db.Database).Count | Should -Be 0
+        }
+    }
+
+    Context 'the seed scenario (mongo_processors.ml, unchanged)' {
+        BeforeEach {
+            $users = @(
+                [ordered]@{ name = 'Ann'; country = 'USA'; active = $true; last_login = [datetime]'2025-01-02' }
+                [ordered]@{ name = 'Bob'; country = 'USA'; active = $true; last_login = $null }
+                [ordered]@{ name = 'Céline'; country = 'France'; active = $true; last_login = [datetime]'2025-01-03' }
+                [ordered]@{ name = 'Dee'; active = $true }
+                [ordered]@{ name = 'Eve'; country = 'USA'; active = $false; last_login = [datetime]'2025-01-04' }
+            )
+            $users | Add-MlRecord -Collection users | Out-Null
+        }
+
+        It 'processUsers: users by country and the activity rate of the active ones' {
+            $result = Invoke-MlQuery -Collection users -Filter @{ active = $true } -Limit 1000 -Script $Processors -Function processUsers
+            $result.total_users | Should -Be 4
+            $result.active_users | Should -Be 2
+            $result.by_country.USA | Should -Be 2
+            $result.by_country.France | Should -Be 1
+            $result.by_country.Unknown | Should -Be 1
+            $result.activity_rate | Should -Be 50.0
+            $result.activity_rate | Should -BeOfType [double]
+            ('Activity rate: {0:F1}%' -f $result.activity_rate) | Should -Be 'Activity rate: 50.0%'
+        }
+
+        It 'enrichUser: computed fields and metadata go in; a bad email is rejected, nothing of it inserted, the others go on' {
+            $people = @(
+                [ordered]@{ first_name = 'John'; last_name = 'Doe'; email = 'john@example.com'; age = 30; country = 'USA' }
+                [ordered]@{ first_name = 'Bad'; last_name = 'Mail'; email = 'bad-email'; age = 70; country = 'UK' }
+                [ordered]@{ first_name = 'Amy'; last_name = 'Lee'; email = 'amy@lee.org'; age = 25; country = 'CA' }
+            )
+            $errors = $null
+            $ids = @($people | Add-MlRecord -Collection people -Script $Processors -Function enrichUser -AddMetadata -ErrorAction SilentlyContinue -ErrorVariable errors)
+            $ids.Count | Should -Be 2
+            $ids | ForEach-Object { $_ | Should -BeOfType [string]; $_ | Should -Match '^[0-9a-f]{24}$' }
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'MlDb.RecordRejected*'
+            $errors[0].Exception.Message | Should -Be 'Invalid email address'
+            $errors[0].ErrorDetails.Message | Should -BeLike 'Record 2 *bad-email*was not inserted into *.people: enrichUser rejected it: Invalid email address'
+            $errors[0].TargetObject.email | Should -Be 'bad-email'
+
+            $john = Invoke-MlQuery -Collection people -Filter @{ _id = $ids[0] }
+            $john.full_name | Should -Be 'John Doe'
+            $john.email_domain | Should -Be 'example.com'
+            $john.age_group | Should -Be 'adult'
+            $john.processed_by_ml | Should -BeTrue
+            $john.created_at | Should -BeOfType [datetime]
+            $john.created_at.Kind | Should -Be 'Utc'
+            ([datetime]::UtcNow - $john.created_at).TotalMinutes | Should -BeLessThan 5
+            (Invoke-MlQuery -Collection people -Filter @{ _id = $ids[1] }).age_group | Should -Be 'young'
+            @(Invoke-MlQuery -Collection people -Filter @{ email = 'bad-email' }).Count | Should -Be 0
+            @(Invoke-MlQuery -Collection people).Count | Should -Be 2
+        }
+
+        It 'analyzeAggregation over a $match/$group/$sum pipeline, from dictionaries and from JSON' {
+            @(
+                @{ country = 'USA'; active = $true; amount = 100 }
+                @{ country = 'USA'; active = $true; amount = 50.5 }
+                @{ country = 'France'; active = $true; amount = 20 }
+                @{ country = 'France'; active = $false; amount = 1000 }
+            ) | Add-MlRecord -Collection orders | Out-Null
+            $pipeline = @(
+                @{ '$match' = @{ active = $true } }
+                @{ '$group' = [ordered]@{ _id = '$country'; count = @{ '$sum' = 1 }; total = @{ '$sum' = '$amount' } } }
+                @{ '$sort' = @{ _id = 1 } }
+            )
+            $result = Invoke-MlQuery -Collection orders -Pipeline $pipeline -Script $Processors -Function analyzeAggregation
+            $result.total_records | Should -Be 2
+            $result.total_value | Should -Be 170.5
+            $result.data[0]._id | Should -Be 'France'
+            $result.data[1].count | Should -Be 2
+            $result.data[1].total | Should -Be 150.5
+
+            $json = '[{"$match": {"active": true}}, {"$group": {"_id": "$country", "count": {"$sum": 1}, "total": {"$sum": "$amount"}}}]'
+            (Invoke-MlQuery -Collection orders -Pipeline $json -Script $Processors -Function analyzeAggregation).total_value | Should -Be 170.5
+            # without a function the results stream out
+            @(Invoke-MlQuery -Collection orders -Pipeline $json | Sort-Object _id | ForEach-Object _id) | Should -Be @('France', 'USA')
+        }
+    }
+
+    Context 'reading' {
+        BeforeEach {
+            1..30 | ForEach-Object { [ordered]@{ i = $_; name = "n$_"; group = if ($_ % 2) { 'odd' } else { 'even' } } } | Add-MlRecord -Collection items | Out-Null
+        }
+
+        It 'streams documents as PSCustomObjects with _id as a string, or as ordered dictionaries' {
+            $docs = @(Invoke-MlQuery -Collection items -Filter @{ group = 'even' })
+            $docs.Count | Should -Be 15
+            $docs[0] | Should -BeOfType [pscustomobject]
+            $docs[0].psobject.Properties.Name | Should -Be @('_id', 'i', 'name', 'group')
+            $docs[0]._id | Should -BeOfType [string]
+            $docs[0].i | Should -BeOfType [long]
+            $hash = Invoke-MlQuery -Collection items -Filter @{ i = 3 } -AsHashtable
+            $hash | Should -BeOfType [System.Collections.Specialized.OrderedDictionary]
+            $hash['name'] | Should -Be 'n3'
+            # Select-Object -First stops the cursor early
+            @(Invoke-MlQuery -Collection items | Select-Object -First 2).Count | Should -Be 2
+        }
+
+        It 'takes -Filter as JSON text (Extended JSON) and -Limit' {
+            $docs = @(Invoke-MlQuery -Collection items -Filter '{"i": {"$gt": 20}}' -Limit 4)
+            $docs.Count | Should -Be 4
+            $docs.i | ForEach-Object { $_ | Should -BeGreaterThan 20 }
+            @(Invoke-MlQuery -Collection items -Limit 0).Count | Should -Be 0
+            { Invoke-MlQuery -Collection items -Filter '{"i": ' } | Should -Throw -ErrorId 'MlDb.InvalidArgument*'
+        }
+
+        It 'aggregate mode passes {documents, count}; -PerRow calls per document and drops nulls' {
+            $r = Invoke-MlQuery -Collection items -Filter @{ group = 'odd' } -Script $Functions -Function count
+            $r.count | Should -Be 15
+            $r.n | Should -Be 15
+            $rows = @(Invoke-MlQuery -Collection items -Script $Functions -Function evensOnly -PerRow)
+            $rows.Count | Should -Be 15
+            $rows.i | ForEach-Object { $_ % 2 | Should -Be 0 }
+            { Invoke-MlQuery -Collection items -PerRow } | Should -Throw -ErrorId 'MlDb.InvalidArgument*'
+        }
+
+        It 'logs the command with -Verbose, values hidden' {
+            $verbose = Invoke-MlQuery -Collection items -Filter @{ name = 'secret-value' } -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            "$verbose" | Should -Match 'find mldb_test_\w+\.items \{"name": \?\}'
+            "$verbose" | Should -Not -Match 'secret-value'
+        }
+
+        It 'injection-like strings in filters are plain values; odd names are names' {
+            [ordered]@{ name = '{"$ne": null}'; i = 99 } | Add-MlRecord -Collection items | Out-Null
+            foreach ($attack in '{"$gt": ""}', "'; db.dropDatabase(); '", '"}, "$where": "sleep(1000)", "x": {"', '$where', 'this.i > 0 || true', '/.*/', '.*') {
+                @(Invoke-MlQuery -Collection items -Filter @{ name = $attack }).Count | Should -Be 0 -Because "'$attack' is a plain string"
+            }
+            @(Invoke-MlQuery -Collection items -Filter @{ name = '{"$ne": null}' }).i | Should -Be 99
+            @(Invoke-MlQuery -Collection items -Filter @{ "i'); db.items.drop(); ('" = 1 }).Count | Should -Be 0
+            @(Invoke-MlQuery -Collection "items'); db.dropDatabase(); ('").Count | Should -Be 0
+            { Invoke-MlQuery -Collection 'a$b' } | Should -Throw -ErrorId 'MlDb.InvalidIdentifier*'
+            @(Invoke-MlQuery -Collection items).Count | Should -Be 31
+        }
+    }
+
+    Context 'the BSON mapping, both ways through PowerShell' {
+        It '<Name>: <Value> goes in as <Bson> and comes back as <Type>' -ForEach @(
+            @{ Name = 'Int32'; Value = [int] 42; Bson = 'int'; Type = [long]; Expected = [long] 42 }
+            @{ Name = 'Int64'; Value = [long] 1152921504606846977; Bson = 'long'; Type = [long]; Expected = [long] 1152921504606846977 }
+            @{ Name = 'Double'; Value = [double] 2.5; Bson = 'double'; Type = [double]; Expected = [double] 2.5 }
+            @{ Name = 'Decimal128'; Value = 12.50d; Bson = 'decimal'; Type = [decimal]; Expected = 12.50d }
+            @{ Name = 'DateTime'; Value = [datetime]::new(2024, 2, 29, 13, 45, 30, 123, [DateTimeKind]::Utc); Bson = 'date'; Type = [datetime]; Expected = [datetime]::new(2024, 2, 29, 13, 45, 30, 123, [DateTimeKind]::Utc) }
+            @{ Name = 'Binary'; Value = [byte[]] (0, 1, 254, 255); Bson = 'binData'; Type = [byte[]]; Expected = [byte[]] (0, 1, 254, 255) }
+            @{ Name = 'Boolean'; Value = $true; Bson = 'bool'; Type = [bool]; Expected = $true }
+            @{ Name = 'String'; Value = 'Zoë'; Bson = 'string'; Type = [string]; Expected = 'Zoë' }
+            @{ Name = 'Guid (as string)'; Value = [guid] '0f8fad5b-d9cb-469f-a165-70867728950e'; Bson = 'string'; Type = [string]; Expected = '0f8fad5b-d9cb-469f-a165-70867728950e' }
+        ) {
+            $id = [ordered]@{ v = $Value } | Add-MlRecord -Collection types
+            $doc = Invoke-MlQuery -Collection types -Filter @{ _id = $id }
+            $doc.v.GetType() | Should -Be $Type
+            if ($Type -eq [byte[]]) { [Convert]::ToHexString($doc.v) | Should -Be ([Convert]::ToHexString($Expected)) } else { $doc.v | Should -Be $Expected }
+            if ($Type -eq [decimal]) { $doc.v.ToString([cultureinfo]::InvariantCulture) | Should -Be '12.50' }
+            if ($Type -eq [datetime]) { $doc.v.Kind | Should -Be 'Utc' }
+            # the same value as a filter finds the document
+            @(Invoke-MlQuery -Collection types -Filter @{ _id = $id; v = $Value }).Count | Should -Be 1
+            # and the server stored the BSON type of the table (asked with $type: a real mongod only, see the header)
+            if ($env:MLDB_TEST_MONGO_KIND -ne 'wire') { @(Invoke-MlQuery -Collection types -Filter "{""_id"": ""$id"", ""v"": {""`$type"": ""$Bson""}}").Count | Should -Be 1 }
+        }
+
+        It 'null, nested documents and arrays; key order kept' {
+            $id = [ordered]@{ none = $null; sub = [ordered]@{ z = 1; a = @(1, 'two', [ordered]@{ deep = 2.5 }) }; empty = @() } | Add-MlRecord -Collection types
+            $doc = Invoke-MlQuery -Collection types -Filter @{ _id = $id }
+            $doc.psobject.Properties.Name | Should -Be @('_id', 'none', 'sub', 'empty')
+            $doc.none | Should -BeNullOrEmpty
+            $doc.sub | Should -BeOfType [pscustomobject]
+            $doc.sub.psobject.Properties.Name | Should -Be @('z', 'a')
+            , $doc.sub.a | Should -BeOfType [object[]]
+            $doc.sub.a[2].deep | Should -Be 2.5
+            , $doc.empty | Should -BeOfType [object[]]
+            @(Invoke-MlQuery -Collection types -Filter @{ none = $null; _id = $id }).Count | Should -Be 1
+        }
+
+        It 'ObjectIds: _id strings find their documents, and ObjectIds survive read, change, insert' {
+            $ids = @(1..3 | ForEach-Object { @{ n = $_ } } | Add-MlRecord -Collection src)
+            (Invoke-MlQuery -Collection src -Filter @{ _id = $ids[1] }).n | Should -Be 2
+            (Invoke-MlQuery -Collection src -Filter @{ _id = $ids[1].ToUpperInvariant() }).n | Should -Be 2
+            @(Invoke-MlQuery -Collection src -Filter @{ _id = @{ '$in' = @($ids[0], $ids[2]) } }).Count | Should -Be 2
+
+            $doc = Invoke-MlQuery -Collection src -Filter @{ _id = $ids[0] }
+            $copy = [ordered]@{ _id = $doc._id; parent_id = $ids[1]; note = $ids[2]; n = 10 }
+            $copyId = $copy | Add-MlRecord -Collection dst
+            $copyId | Should -Be $ids[0]
+            # parent_id went in as an ObjectId, note (not an _id field) as a string
+            @(Invoke-MlQuery -Collection dst -Filter "{""parent_id"": {""`$oid"": ""$($ids[1])""}}").Count | Should -Be 1
+            @(Invoke-MlQuery -Collection dst -Filter "{""note"": {""`$oid"": ""$($ids[2])""}}").Count | Should -Be 0
+            @(Invoke-MlQuery -Collection dst -Filter @{ note = $ids[2] }).Count | Should -Be 1
+            (Invoke-MlQuery -Collection dst -Filter @{ parent_id = $ids[1] }).n | Should -Be 10
+        }
+    }
+
+    Context 'writing' {
+        It 'ten thousand records in batches of 1000, with -AddMetadata' {
+            $ids = @(1..10000 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection many -Script $Functions -Function tag -AddMetadata -BatchSize 1000)
+            $ids.Count | Should -Be 10000
+            @($ids | Select-Object -Unique).Count | Should -Be 10000
+            (Invoke-MlQuery -Collection many -Pipeline '[{"$match": {"processed_by_ml": true}}, {"$count": "n"}]').n | Should -Be 10000
+            (Invoke-MlQuery -Collection many -Pipeline '[{"$match": {"even": true}}, {"$count": "n"}]').n | Should -Be 5000
+            (Invoke-MlQuery -Collection many -Filter '{"created_at": {"$type": "date"}}' -Script $Functions -Function count).count | Should -Be 10000
+        }
+
+        It 'logs one insertMany per batch with -Verbose' {
+            $verbose = 1..25 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection logged -BatchSize 10 -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and "$_" -like 'insertMany*' }
+            @($verbose).Count | Should -Be 3
+        }
+
+        It '-WhatIf runs the ML (and its rejections) but writes nothing' {
+            $errors = $null
+            $out = @(
+                [ordered]@{ email = 'a@x' }
+                [ordered]@{ email = 'nope' }
+            ) | Add-MlRecord -Collection whatif -Script $Functions -Function check -WhatIf -ErrorAction SilentlyContinue -ErrorVariable errors -InformationVariable printed
+            $out.Count | Should -Be 0
+            $errors.Count | Should -Be 1
+            "$printed" | Should -Be 'checked a@x'
+            @(Invoke-MlQuery -Collection whatif).Count | Should -Be 0
+        }
+
+        It 'a record the server refuses is an error naming it; the rest of its batch goes in' {
+            $first = @{ name = 'first' } | Add-MlRecord -Collection dup
+            $errors = $null
+            $ids = @(@{ name = 'a' }, [ordered]@{ _id = $first; name = 'again' }, @{ name = 'c' } | Add-MlRecord -Collection dup -BatchSize 3 -ErrorAction SilentlyContinue -ErrorVariable errors)
+            $ids.Count | Should -Be 2
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'MlDb.InsertFailed*'
+            "$($errors[0])" | Should -BeLike "Record 2 *again* was not inserted into *.dup: MongoDB refused it:*11000*"
+            $errors[0].TargetObject.name | Should -Be 'again'
+            @(Invoke-MlQuery -Collection dup).Count | Should -Be 3
+        }
+    }
+
+    Context 'a server that is not there' {
+        It 'nothing listening: one clear ConnectionFailed error within the selection timeout' {
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $err = $null
+            try { Connect-MlDatabase -Provider Mongo -ConnectionString "mongodb://127.0.0.1:$port/?directConnection=true" -Name gone } catch { $err = $_ }
+            $watch.Stop()
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -BeLike 'MlDb.ConnectionFailed*'
+            $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+            "$err" | Should -Match "^Cannot connect: no answer from the MongoDB server 127\.0\.0\.1:$port \(connection 'gone'\) within 5 s \(.+\)\.$"
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+            Get-MlConnection -Name gone -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+
+        It 'the test server stopped: one clear error; started again: the same connection works' {
+            $dir = Get-TestMongoServicesDir
+            if (-not $dir) {
+                Set-ItResult -Skipped -Because 'the MongoDB server is a real mongod (MLDB_TEST_MONGO_KIND=external) or not started by tests/services in this run: it is not ours to stop. The test above covers a server that is not there.'
+                return
+            }
+            @{ i = 1 } | Add-MlRecord -Collection outage | Out-Null
+            Invoke-TestMongoScript stop-server $dir
+            try {
+                $Error.Clear()
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $err = $null
+                try { Invoke-MlQuery -Collection outage } catch { $err = $_ }
+                $watch.Stop()
+                $err.FullyQualifiedErrorId | Should -BeLike 'MlDb.ConnectionFailed*'
+                "$err" | Should -Match "^Cannot find on mldb_test_\w+\.outage: (no answer from|lost the connection to) the MongoDB server 127\.0\.0\.1:\d+ \(connection 'default'\)"
+                "$err" | Should -Not -Match "`n"
+                $Error.Count | Should -Be 1
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+
+                $err = $null
+                try { 1..5 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection outage -BatchSize 2 } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -BeLike 'MlDb.ConnectionFailed*'
+                "$err" | Should -BeLike 'Cannot insert batch 1 into *.outage: *'
+            }
+            finally {
+                Invoke-TestMongoScript start-server $dir
+            }
+            @(Invoke-MlQuery -Collection outage).Count | Should -Be 1
+            @{ i = 2 } | Add-MlRecord -Collection outage | Should -Match '^[0-9a-f]{24}$'
+            @(Invoke-MlQuery -Collection outage).Count | Should -Be 2
+        }
+    }
+
+    Context 'under Set-StrictMode -Version Latest' {
+        It 'finds, aggregates and inserts' {
+            Set-StrictMode -Version Latest
+            $id = [ordered]@{ first_name = 'Strict'; last_name = 'Mode'; email = 's@m.io'; age = 61 } | Add-MlRecord -Collection strict -Script $Processors -Function enrichUser
+            (Invoke-MlQuery -Collection strict -Filter @{ _id = $id }).age_group | Should -Be 'senior'
+            (Invoke-MlQuery -Collection strict -Script $Processors -Function processUsers).total_users | Should -Be 1
+        }
+    }
+}
