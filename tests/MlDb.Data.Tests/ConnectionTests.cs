@@ -77,4 +77,28 @@ public sealed class ConnectionTests
             inserter.Insert(Language.MlValue.FromObject(Obj(("x", row.Get("x").AsInt * 100))));
         Assert.Equal(4L, Scalar(db, "SELECT count(*) FROM t"));
     }
+
+    [Fact]
+    public void File_database_streams_a_query_into_inserts_and_batches_on_one_thread()
+    {
+        using var dir = new TempDir();
+        using var db = File(dir.File("stream.db"));
+        Exec(db, "CREATE TABLE src (x INTEGER)");
+        Exec(db, "CREATE TABLE dst (x INTEGER)");
+        Exec(db, "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 50) INSERT INTO src SELECT n FROM s");
+        var flow = new Processing.SqlQueryFlow(db, Processing.FlowContext.Default);
+        var ctx = new Processing.FlowContext { CommandTimeout = TimeSpan.FromSeconds(5) };
+        using (var inserter = new Processing.SqlRecordInserter(db, "dst", null, ctx))
+        {
+            foreach (var row in flow.MlRows(new Processing.SqlQuerySpec { Table = "src" }))
+                inserter.Insert(Language.MlValue.FromObject(row));
+        }
+        using (var batcher = new Processing.SqlBatchInserter(db, "dst", null, null, 20, ctx))
+        {
+            foreach (var row in flow.MlRows(new Processing.SqlQuerySpec { Table = "src" }))
+                batcher.Add(Language.MlValue.FromObject(row));
+            batcher.Flush();
+        }
+        Assert.Equal(100L, Scalar(db, "SELECT count(*) FROM dst"));
+    }
 }

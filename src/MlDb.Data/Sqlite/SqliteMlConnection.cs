@@ -6,14 +6,25 @@ namespace MlDb.Data.Sqlite;
 /// <summary>
 /// A named SQLite connection. File databases open a pooled connection per unit of work and clear
 /// the pool when disposed (so the file can be deleted at once); in-memory databases keep the one
-/// connection that holds the data, lent to one thread at a time (re-entrant on that thread, so a
-/// query streaming into an insert on the same pipeline works).
+/// connection that holds the data, lent to one thread at a time. Leases are re-entrant on a
+/// thread: while a thread holds one, further leases on that thread share its connection. So a
+/// query streaming into an insert in the same pipeline (<c>Invoke-MlQuery | Add-MlRecord</c>)
+/// reads and writes through one SQLite connection, which SQLite allows, instead of a second
+/// connection whose commit would wait for the reader's lock.
 /// </summary>
 public sealed class SqliteMlConnection : MlSqlConnection
 {
     private readonly string _connectionString;
     private readonly SqliteConnection? _keeper;
     private readonly object _keeperGate = new();
+    private readonly ThreadLocal<Hold?> _held = new();
+
+    /// <summary>The connection a thread holds, and how many leases share it.</summary>
+    private sealed class Hold(SqliteConnection connection)
+    {
+        public readonly SqliteConnection Connection = connection;
+        public int Count = 1;
+    }
 
     internal SqliteMlConnection(string name, SqliteConnectionStringBuilder builder) : base(name)
     {
@@ -58,6 +69,12 @@ public sealed class SqliteMlConnection : MlSqlConnection
             ThrowIfDisposed();
             return new SqlLease(_keeper, () => Monitor.Exit(_keeperGate));
         }
+        var held = _held.Value;
+        if (held is { Count: > 0 })
+        {
+            held.Count++;
+            return new SqlLease(held.Connection, () => Release(held));
+        }
         var connection = new SqliteConnection(_connectionString);
         try
         {
@@ -68,7 +85,16 @@ public sealed class SqliteMlConnection : MlSqlConnection
             connection.Dispose();
             throw;
         }
-        return new SqlLease(connection, connection.Dispose);
+        var hold = new Hold(connection);
+        _held.Value = hold;
+        return new SqlLease(connection, () => Release(hold));
+    }
+
+    private void Release(Hold hold)
+    {
+        if (--hold.Count > 0) return;
+        if (!_held.IsValueCreated || ReferenceEquals(_held.Value, hold)) _held.Value = null;
+        hold.Connection.Dispose();
     }
 
     public override SqlTableSchema? FindTable(SqlLease lease, string table, CancellationToken cancellationToken)
@@ -141,5 +167,6 @@ public sealed class SqliteMlConnection : MlSqlConnection
         }
         using var handle = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(handle);
+        _held.Dispose();
     }
 }
