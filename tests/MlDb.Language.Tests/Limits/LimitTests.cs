@@ -283,7 +283,6 @@ public sealed class LimitTests
     {
         var deep = new MlCallOptions { MaxCallDepth = 200_000 };
         Assert.Equal(100_000L, Script.Invoke("depth", [100_000], deep));
-        Assert.Equal(100_000L, Script.Call("depth", MlValue.FromInt(100_000), deep).AsInt);
 
         // Past the raised limit: a LimitError, not a StackOverflow of the test process.
         var e = Limit(() => Script.Invoke("runaway", [0], deep), "call depth limit exceeded");
@@ -297,9 +296,22 @@ public sealed class LimitTests
     [Fact]
     public void Deep_recursion_through_builtin_callbacks_also_switches_stacks()
     {
-        var options = new MlCallOptions { MaxCallDepth = 100_000 };
-        Assert.Equal(40_000L, Script.Invoke("viaMap", [40_000], options));
-        Limit(() => Script.Invoke("viaMap", [60_000], options), "call depth limit exceeded");
+        // 30 000 levels are 60 000 ML frames (viaMap and its callback), far more than one .NET stack holds.
+        Assert.Equal(30_000L, Script.Call("viaMap", MlValue.FromInt(30_000), new MlCallOptions { MaxCallDepth = 100_000 }).AsInt);
+        Limit(() => Script.Invoke("viaMap", [30_000], new MlCallOptions { MaxCallDepth = 40_000 }), "call depth limit exceeded");
+    }
+
+    [Fact]
+    public void A_catastrophic_regular_expression_is_stopped_by_the_regex_time_limit()
+    {
+        var script = MlScript.Compile("import regex;\nfunction main(s) {\n  try {\n    return regex.test(\"(a+)+$\", s);\n  } except (e) {\n    return \"caught\";\n  }\n}\n", "re.ml");
+        var watch = Stopwatch.StartNew();
+        var e = Scripts.Fails(() => script.Invoke("main", new string('a', 40) + "!"));
+        Assert.True(e.IsLimitError, e.Report);
+        Assert.Contains("limit exceeded", e.Message);
+        Assert.Equal((4, 18), (e.Line, e.Column));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        Assert.Equal(true, script.Invoke("main", "aaa"));
     }
 
     // ---- limit errors are not catchable ------------------------------------------------------
