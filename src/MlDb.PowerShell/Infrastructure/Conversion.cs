@@ -148,7 +148,8 @@ internal static class Materializer
             return dict;
         }
         var pso = new PSObject();
-        for (int i = 0; i < values.Length; i++) pso.Properties.Add(new PSNoteProperty(names[i], values[i]));
+        // json/jsonb and array columns arrive as host containers (OrderedDictionary, object[]): PSCustomObject inside too.
+        for (int i = 0; i < values.Length; i++) pso.Properties.Add(new PSNoteProperty(names[i], values[i] is IDictionary or object?[] ? FromHostData(values[i]) : values[i]));
         return pso;
     }
 
