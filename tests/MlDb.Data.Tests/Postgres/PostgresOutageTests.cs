@@ -18,14 +18,45 @@ public sealed class PostgresOutageFactAttribute : FactAttribute
     {
         if (PgServer.ConnectionString is null) Skip = PgServer.SkipReason;
         else if (PgOutage.ServicesDir is null)
-            Skip = "SKIPPED — PostgreSQL outage test did not run: MLDB_TEST_SERVICES_DIR (the tests/services state folder of the server in MLDB_TEST_POSTGRES) is not set, so the server cannot be stopped and restarted.";
+            Skip = "SKIPPED — PostgreSQL outage test did not run: no tests/services state folder (MLDB_TEST_SERVICES_DIR, or the lines of MLDB_SERVICES_ENV) runs the server of MLDB_TEST_POSTGRES, so it cannot be stopped and restarted.";
     }
 }
 
 internal static class PgOutage
 {
-    public static string? ServicesDir =>
-        Environment.GetEnvironmentVariable("MLDB_TEST_SERVICES_DIR") is { Length: > 0 } d && File.Exists(Path.Combine(d, "postgres", "port")) ? d : null;
+    /// <summary>
+    /// The tests/services state folder that runs the server of MLDB_TEST_POSTGRES, or null. The build
+    /// script starts each service in a folder of its own, so MLDB_TEST_SERVICES_DIR may name another
+    /// service's folder: every candidate (that variable, each such line of MLDB_SERVICES_ENV, and a
+    /// 'postgres' folder beside them) is checked against the server's port.
+    /// </summary>
+    public static string? ServicesDir
+    {
+        get
+        {
+            if (PgServer.ConnectionString is not { } cs) return null;
+            string port = new NpgsqlConnectionStringBuilder(cs).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var candidates = new List<string>();
+            if (Environment.GetEnvironmentVariable("MLDB_TEST_SERVICES_DIR") is { Length: > 0 } d) candidates.Add(d);
+            if (Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV") is { Length: > 0 } file && File.Exists(file))
+            {
+                foreach (var line in File.ReadAllLines(file))
+                {
+                    string t = line.Trim();
+                    if (!t.StartsWith("MLDB_TEST_SERVICES_DIR=", StringComparison.Ordinal)) continue;
+                    candidates.Add(t["MLDB_TEST_SERVICES_DIR=".Length..].Trim('\'', '"'));
+                }
+            }
+            foreach (var c in candidates.ToArray())
+                if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(c)) is { } parent) candidates.Add(Path.Combine(parent, "postgres"));
+            foreach (var c in candidates)
+            {
+                string portFile = Path.Combine(c, "postgres", "port");
+                if (File.Exists(portFile) && File.ReadAllText(portFile).Trim() == port) return c;
+            }
+            return null;
+        }
+    }
 
     /// <summary>tests/services/postgres.sh stop-server|start-server on the shared test server.</summary>
     public static void Server(string command)
