@@ -11,7 +11,7 @@ namespace MlDb.Bench;
 internal sealed record Case(string Name, Func<object?> Run, Action? Prepare = null, Action<object?, int>? Accept = null, bool Generic = false);
 
 /// <summary>Median, spread and allocations of the measured runs of one case.</summary>
-internal sealed record Stats(string Name, double MedianMs, double MinMs, double MaxMs, long MedianBytes, int Runs)
+internal sealed record Stats(string Name, double MedianMs, double MinMs, double MaxMs, double CpuMedianMs, double GcPauseMedianMs, int GcCount, long MedianBytes, int Runs)
 {
     public double BytesPer(int rows) => (double)MedianBytes / rows;
 }
@@ -32,10 +32,16 @@ internal static class Harness
     public static Stats[] Measure(IReadOnlyList<Case> cases, int warmups, int runs)
     {
         var times = new double[cases.Count][];
+        var cpu = new double[cases.Count][];
+        var pauses = new double[cases.Count][];
+        var collections = new int[cases.Count][];
         var bytes = new long[cases.Count][];
         for (int c = 0; c < cases.Count; c++)
         {
             times[c] = new double[runs];
+            cpu[c] = new double[runs];
+            pauses[c] = new double[runs];
+            collections[c] = new int[runs];
             bytes[c] = new long[runs];
         }
 
@@ -50,14 +56,23 @@ internal static class Harness
                 GC.Collect(1, GCCollectionMode.Forced, blocking: true);
                 GcTime += Stopwatch.GetElapsedTime(g0);
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                var pauseStart = GC.GetTotalPauseDuration();
+                int gcStart = GC.CollectionCount(0);
+                long cpuStart = ThreadCpu.Nanoseconds();
                 long start = Stopwatch.GetTimestamp();
                 object? result = item.Run();
                 long end = Stopwatch.GetTimestamp();
+                long cpuEnd = ThreadCpu.Nanoseconds();
+                var pauseEnd = GC.GetTotalPauseDuration();
+                int gcEnd = GC.CollectionCount(0);
                 long allocatedAfter = GC.GetAllocatedBytesForCurrentThread();
 
                 if (round >= warmups)
                 {
                     times[c][round - warmups] = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
+                    cpu[c][round - warmups] = (cpuEnd - cpuStart) / 1e6;
+                    pauses[c][round - warmups] = (pauseEnd - pauseStart).TotalMilliseconds;
+                    collections[c][round - warmups] = gcEnd - gcStart;
                     bytes[c][round - warmups] = allocatedAfter - allocatedBefore;
                 }
                 long a0 = Stopwatch.GetTimestamp();
@@ -68,7 +83,7 @@ internal static class Harness
 
         var stats = new Stats[cases.Count];
         for (int c = 0; c < cases.Count; c++)
-            stats[c] = new Stats(cases[c].Name, Median(times[c]), times[c].Min(), times[c].Max(), Median(bytes[c]), runs);
+            stats[c] = new Stats(cases[c].Name, Median(times[c]), times[c].Min(), times[c].Max(), Median(cpu[c]), Median(pauses[c]), (int)Median(collections[c].Select(n => (long)n).ToArray()), Median(bytes[c]), runs);
         return stats;
     }
 

@@ -20,6 +20,7 @@ using MlDb.Bench.Workloads;
 var options = Options.Parse(args);
 var culture = CultureInfo.InvariantCulture;
 var started = Stopwatch.StartNew();
+string loadAtStart = Report.LoadAverage();
 var results = new List<Result>();
 
 Console.Error.WriteLine($"Seed scripts: {Paths.SeedMl}");
@@ -55,7 +56,7 @@ foreach (int rows in options.Rows)
     }
 }
 
-var report = Report.Build(results, started.Elapsed, options);
+var report = Report.Build(results, started.Elapsed, options, loadAtStart, Report.LoadAverage());
 Console.WriteLine(report);
 if (options.Out is not null)
 {
@@ -118,20 +119,29 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
 
 internal static class Report
 {
-    public static string Build(IReadOnlyList<Result> results, TimeSpan total, Options options)
+    /// <summary>The 1-minute load average (Linux), to show how busy the shared machine was.</summary>
+    public static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "?"; }
+        catch (UnauthorizedAccessException) { return "?"; }
+    }
+
+    public static string Build(IReadOnlyList<Result> results, TimeSpan total, Options options, string loadAtStart, string loadAtEnd)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine($"## Results {DateTime.Now.ToString("yyyy-MM-dd HH:mm", c)}");
         sb.AppendLine();
         foreach (var line in Environment()) sb.AppendLine("* " + line);
-        sb.AppendLine($"* Rounds: {options.Warmups} warm-up + {options.Runs} measured below 500 000 rows, {options.BigWarmups} + {options.BigRuns} from 500 000 rows; medians; whole run {total.TotalSeconds:F0} s");
+        sb.AppendLine($"* Rounds: {options.Warmups} warm-up + {options.Runs} measured below 500 000 rows, {options.BigWarmups} + {options.BigRuns} from 500 000 rows; medians; whole run {total.TotalSeconds:F0} s; 1-min load average {loadAtStart} at start, {loadAtEnd} at end");
         sb.AppendLine();
-        sb.AppendLine("Execution only (input already converted); alloc = bytes allocated during the call ÷ rows; ratio = MlDb ÷ Jint (target ≤ 0.8, aim 0.5).");
+        sb.AppendLine("Execution only (input already converted), wall-clock medians; alloc = bytes allocated during the call ÷ rows; ratio = MlDb ÷ Jint (target ≤ 0.8, aim 0.5).");
+        sb.AppendLine("The CPU ratio divides the medians of the calling thread's CPU time (GC included), which other processes on a busy machine do not inflate.");
         sb.AppendLine("Input conversion, timed separately: MlDb from typed rows via `MlObjectLayout.Create`, MlDb via `MlHostConverter.Default.ToMl` of `List<Dictionary<string, object>>`, Jint from typed rows into `JsObject`/`JsArray`.");
         sb.AppendLine();
-        sb.AppendLine("| workload | rows | MlDb ms | Jint ms | C# ms | MlDb÷Jint | MlDb B/row | Jint B/row | conv MlDb layout ms | conv MlDb ToMl ms | conv Jint ms |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| workload | rows | MlDb ms | Jint ms | C# ms | MlDb÷Jint | MlDb÷Jint CPU | MlDb B/row | Jint B/row | conv MlDb layout ms | conv MlDb ToMl ms | conv Jint ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var ml = r.Get(Workload.MlDb);
@@ -142,6 +152,7 @@ internal static class Report
                 r.Rows.ToString("N0", c),
                 Ms(ml), Ms(js), Ms(cs),
                 ml is not null && js is not null ? (ml.MedianMs / js.MedianMs).ToString("F2", c) : "–",
+                ml is not null && js is not null && js.CpuMedianMs > 0 ? (ml.CpuMedianMs / js.CpuMedianMs).ToString("F2", c) : "–",
                 PerRow(ml, r.Rows), PerRow(js, r.Rows),
                 Ms(r.Get(Workload.MlDbLayout)), Ms(r.Get(Workload.MlDbHostConverter)), Ms(r.Get(Workload.JintInput)) + " |",
             ]));
@@ -149,11 +160,13 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("<details><summary>Every measurement: median, min–max, allocations</summary>");
         sb.AppendLine();
-        sb.AppendLine("| workload | rows | measurement | median ms | min ms | max ms | B/row | runs |");
-        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|");
+        sb.AppendLine("GC pause = median time the runtime was paused for collections during a run; GCs = gen0 collections (each also counts every gen1/gen2 one).");
+        sb.AppendLine();
+        sb.AppendLine("| workload | rows | measurement | median ms | min ms | max ms | CPU median ms | GC pause ms | GCs | B/row | runs |");
+        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
             foreach (var s in r.Conversions.Concat(r.Executions))
-                sb.AppendLine($"| {r.Id} | {r.Rows.ToString("N0", c)} | {s.Name} | {Ms(s.MedianMs)} | {Ms(s.MinMs)} | {Ms(s.MaxMs)} | {s.BytesPer(r.Rows).ToString("F0", c)} | {s.Runs} |");
+                sb.AppendLine($"| {r.Id} | {r.Rows.ToString("N0", c)} | {s.Name} | {Ms(s.MedianMs)} | {Ms(s.MinMs)} | {Ms(s.MaxMs)} | {(ThreadCpu.IsSupported ? Ms(s.CpuMedianMs) : "–")} | {Ms(s.GcPauseMedianMs)} | {s.GcCount} | {s.BytesPer(r.Rows).ToString("F0", c)} | {s.Runs} |");
         sb.AppendLine();
         sb.AppendLine("</details>");
         return sb.ToString();
