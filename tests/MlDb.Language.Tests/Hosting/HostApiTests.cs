@@ -297,4 +297,36 @@ public sealed class HostApiTests
         Assert.Equal(1L, d["Name"]);
         Assert.Equal(2L, d["name"]);
     }
+
+    [Fact]
+    public void A_host_exception_from_the_output_sink_passes_through_untouched()
+    {
+        const string source = """
+            function main() {
+              try {
+                print("boom");
+              } except (e) {
+                print("caught " + e.message);
+              } finally {
+                print("finally");
+              }
+              return 1;
+            }
+            """;
+        var script = MlScript.Compile(source, "sink.ml");
+        var lines = new List<string>();
+        var options = new MlCallOptions
+        {
+            Output = (_, text) =>
+            {
+                lines.Add(text);
+                if (text == "boom") throw new InvalidOperationException("the host's sink failed");
+            },
+        };
+        var e = Assert.Throws<InvalidOperationException>(() => script.Invoke("main", [], options));
+        Assert.Equal("the host's sink failed", e.Message);
+        // Not the script's error: its except and finally never saw it.
+        Assert.Equal(["boom"], lines);
+        Assert.Equal(1L, script.Invoke("main"));
+    }
 }

@@ -385,4 +385,36 @@ public sealed class SyntaxErrorTests
             Assert.Contains("nested too deeply", e.Message);
         }
     }
+
+    [Fact]
+    public void Positions_in_real_files_with_CRLF_tabs_and_a_BOM()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "mldb-syntax-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "windows.ml");
+            // UTF-8 with a BOM, CRLF line ends, tab indentation: the way Notepad and many Windows editors save.
+            File.WriteAllText(path, "function main(rows) {\r\n\tlet total = 0;\r\n\tfor (r in rows) {\r\n\t\ttotal = total + r.price ** 2;\r\n\t}\r\n\treturn total;\r\n}\r\n",
+                new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+            Assert.Equal(0xEF, File.ReadAllBytes(path)[0]);
+
+            // Read as text (the BOM is consumed by the reader) ...
+            AssertAt(Compile(File.ReadAllText(path), "windows.ml"), 4, 28, "unexpected '*'");
+            // ... or decoded by hand (the BOM stays in the string and must be ignored).
+            string raw = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path));
+            Assert.Equal('\uFEFF', raw[0]);
+            AssertAt(Compile(raw, "windows.ml"), 4, 28, "unexpected '*'");
+
+            // The fixed file runs, whichever way it was read.
+            File.WriteAllText(path, File.ReadAllText(path).Replace("** 2", "* 2"), new System.Text.UTF8Encoding(true));
+            var rows = new object?[] { V.Row(("price", 2)), V.Row(("price", 3)) };
+            Assert.Equal(10L, MlScript.Compile(File.ReadAllText(path), "windows.ml").Invoke("main", [rows]));
+            Assert.Equal(10L, MlScript.Compile(System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path)), "windows.ml").Invoke("main", [rows]));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
