@@ -55,6 +55,16 @@ Describe 'Add-MlRecord' {
         $seen | Should -Be @(0, 1, 2)
     }
 
+    It 'takes rows streamed from a query on the same database file' {
+        1..30 | ForEach-Object { @{ name = "u$_"; email = "u$_@x"; age = $_ } } | Add-MlRecord -Table users | Out-Null
+        Invoke-MlQuery 'CREATE TABLE archive (id INTEGER PRIMARY KEY, name TEXT, email TEXT, age INTEGER)'
+        $keys = Invoke-MlQuery -Table users | Add-MlRecord -Table archive -TimeoutSeconds 10
+        $keys | Should -HaveCount 30
+        $batches = Invoke-MlQuery -Query 'SELECT name, email, age FROM users' | Add-MlRecord -Table archive -BatchSize 7 -TimeoutSeconds 10
+        $batches.Inserted | Should -Be @(7, 7, 7, 7, 2)
+        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM archive').n | Should -Be 60
+    }
+
     It 'a record whose key is not a column is rejected, non-terminating' {
         $keys = @(@{ name = 'a'; email = 'a@x'; colour = 'red' }, @{ name = 'b'; email = 'b@x' }) | Add-MlRecord -Table users -ErrorVariable errs -ErrorAction SilentlyContinue
         $keys | Should -Be 1
