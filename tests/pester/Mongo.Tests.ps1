@@ -45,14 +45,26 @@ function evensOnly(d) { if (d.i % 2 == 1) { return null; } return {i: d.i}; }
 function same(x) { return x; }
 '@
 
-    # The state folder of the wire server when this run started it (for stop-server/start-server).
+    # The tests/services state folder that runs the wire server of MLDB_TEST_MONGO (it holds
+    # mongo/port), or $null (a real mongod is not ours to stop). The build script starts each
+    # service in a folder of its own, so MLDB_TEST_SERVICES_DIR may name another service's folder:
+    # every candidate (that variable, such lines of MLDB_SERVICES_ENV, a 'mongo' folder beside
+    # each) is checked against the server's port.
     function Get-TestMongoServicesDir {
         if ($env:MLDB_TEST_MONGO_KIND -ne 'wire') { return $null }
-        $dir = $env:MLDB_TEST_SERVICES_DIR
-        if (-not $dir -or -not (Test-Path -LiteralPath (Join-Path $dir 'mongo/port'))) { return $null }
-        $port = (Get-Content -LiteralPath (Join-Path $dir 'mongo/port') -Raw).Trim()
-        if ($Server -notmatch ":$port/") { return $null }
-        $dir
+        $candidates = [Collections.Generic.List[string]]::new()
+        if ($env:MLDB_TEST_SERVICES_DIR) { $candidates.Add($env:MLDB_TEST_SERVICES_DIR) }
+        if ($env:MLDB_SERVICES_ENV -and (Test-Path -LiteralPath $env:MLDB_SERVICES_ENV)) {
+            foreach ($line in Get-Content -LiteralPath $env:MLDB_SERVICES_ENV) {
+                if ($line -match "^\s*MLDB_TEST_SERVICES_DIR=['`"]?([^'`"]+)") { $candidates.Add($Matches[1]) }
+            }
+        }
+        foreach ($c in @($candidates)) { $candidates.Add((Join-Path (Split-Path $c.TrimEnd('/') -Parent) 'mongo')) }
+        foreach ($c in $candidates) {
+            $portFile = Join-Path $c 'mongo/port'
+            if ((Test-Path -LiteralPath $portFile) -and $Server -match (':' + (Get-Content -LiteralPath $portFile -Raw).Trim() + '/')) { return $c }
+        }
+        $null
     }
 
     function Invoke-TestMongoScript([string] $Command, [string] $Dir) {

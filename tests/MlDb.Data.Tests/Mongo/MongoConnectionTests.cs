@@ -117,19 +117,10 @@ public sealed class MongoConnectionTests
         }
     }
 
-    [MongoFact]
+    [MongoWireServerFact]
     public void A_stopped_server_is_one_clear_error_and_the_connection_works_again_after_a_restart()
     {
-        string? dir = ServicesDir();
-        if (dir is null)
-        {
-            // A real mongod (MLDB_TEST_MONGO_KIND=external) is not ours to stop; the closed-port
-            // test above covers the error. Say so loudly rather than pass silently.
-            Console.Error.WriteLine("NOTE (MongoDB): the stop/start part of the outage test needs the wire server of tests/services (MLDB_TEST_MONGO_KIND=wire and MLDB_TEST_SERVICES_DIR); checking only that the server answers.");
-            using var c = Connect(NewDatabase("alive"));
-            c.Ping(default);
-            return;
-        }
+        string dir = ServicesDir()!;
         string db = NewDatabase("outage");
         using var connection = Connect(db);
         var log = new List<string>();

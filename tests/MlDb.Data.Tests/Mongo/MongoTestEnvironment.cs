@@ -93,15 +93,37 @@ internal static class MongoTestEnvironment
         ShouldWrite = shouldWrite,
     };
 
-    /// <summary>The state folder of the wire server (holds mongo/port), or null when there is none to stop and start.</summary>
+    /// <summary>
+    /// The tests/services state folder that runs the wire server of MLDB_TEST_MONGO (it holds
+    /// mongo/port), or null: a real mongod (MLDB_TEST_MONGO_KIND=external) is not ours to stop.
+    /// The build script starts each service in a folder of its own, so MLDB_TEST_SERVICES_DIR may
+    /// name another service's folder: every candidate (that variable, each such line of the file
+    /// MLDB_SERVICES_ENV names, and a 'mongo' folder beside each) is checked against the port.
+    /// </summary>
     public static string? ServicesDir()
     {
-        if (!IsWireServer) return null;
-        string? dir = Get(ServicesDirVariable);
-        if (dir is null || !System.IO.File.Exists(Path.Combine(dir, "mongo", "port"))) return null;
-        // The port in that folder must be the one of MLDB_TEST_MONGO (several services share the variable).
-        string port = System.IO.File.ReadAllText(Path.Combine(dir, "mongo", "port")).Trim();
-        return ServerUri.Contains(":" + port + "/", StringComparison.Ordinal) ? dir : null;
+        if (!IsWireServer || Get(Variable) is not { } uri) return null;
+        var candidates = new List<string>();
+        if (Environment.GetEnvironmentVariable(ServicesDirVariable) is { Length: > 0 } d) candidates.Add(d);
+        if (File.Value.TryGetValue(ServicesDirVariable, out var fromFile)) candidates.Add(fromFile);
+        string? envFile = Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV");
+        if (!string.IsNullOrEmpty(envFile) && System.IO.File.Exists(envFile))
+        {
+            foreach (var line in System.IO.File.ReadAllLines(envFile))
+            {
+                string t = line.Trim();
+                if (t.StartsWith(ServicesDirVariable + "=", StringComparison.Ordinal))
+                    candidates.Add(t[(ServicesDirVariable.Length + 1)..].Trim('\'', '"'));
+            }
+        }
+        foreach (var c in candidates.ToArray())
+            if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(c)) is { } parent) candidates.Add(Path.Combine(parent, "mongo"));
+        foreach (var c in candidates)
+        {
+            string portFile = Path.Combine(c, "mongo", "port");
+            if (System.IO.File.Exists(portFile) && uri.Contains(":" + System.IO.File.ReadAllText(portFile).Trim() + "/", StringComparison.Ordinal)) return c;
+        }
+        return null;
     }
 
     /// <summary>tests/services/mongo.sh with the given arguments; throws when it fails.</summary>
@@ -140,6 +162,25 @@ public sealed class MongoFactAttribute : FactAttribute
             Skip = MongoTestEnvironment.SkipReason;
             Console.Error.WriteLine(Skip);
         }
+    }
+}
+
+/// <summary>
+/// A fact that stops and restarts the wire server of tests/services: SKIPPED, loudly, when
+/// MLDB_TEST_MONGO is not set, is a real mongod, or its state folder cannot be found.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class MongoWireServerFactAttribute : FactAttribute
+{
+    public MongoWireServerFactAttribute()
+    {
+        if (MongoTestEnvironment.Get(MongoTestEnvironment.Variable) is null)
+            Skip = MongoTestEnvironment.SkipReason;
+        else if (MongoTestEnvironment.ServicesDir() is null)
+            Skip = "SKIPPED (MongoDB): this test stops and restarts the server, which only works for the wire server that tests/services/services.sh started " +
+                "(MLDB_TEST_MONGO_KIND=wire and its state folder in MLDB_TEST_SERVICES_DIR or MLDB_SERVICES_ENV); a real mongod is not ours to stop. " +
+                "Nothing_listening_is_one_clear_error_within_the_selection_timeout covers an absent server everywhere.";
+        if (Skip is not null) Console.Error.WriteLine(Skip);
     }
 }
 
