@@ -42,6 +42,7 @@ foreach (int rows in options.Rows)
             "W4" => new W4TopScores(rows) { RunOnGenericInput = options.GenericInput },
             _ => throw new ArgumentException($"Unknown workload {id} (W1..W4)."),
         };
+        if (options.Engines.Contains(Workload.Jint)) workload.StartJint();
         Console.Error.Write($" {sw.Elapsed.TotalSeconds:F1}s converting…");
         var conversions = Harness.Measure(options.Select(workload.Conversions()), warmups, runs);
         workload.DropHostInput();

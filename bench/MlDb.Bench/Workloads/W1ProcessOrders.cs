@@ -10,8 +10,6 @@ internal sealed class W1ProcessOrders : Workload
     private readonly Order[] _orders;
     private Dictionary<string, object?> _hostInput;
     private readonly MlScript _script;
-    private readonly Engine _engine;
-    private readonly JsValue _jsFunction;
     private MlValue _mlInput;
     private JsValue _jsInput = JsValue.Undefined;
 
@@ -23,11 +21,11 @@ internal sealed class W1ProcessOrders : Workload
             hostRows.Add(new Dictionary<string, object?> { ["id"] = o.Id, ["status"] = o.Status, ["total"] = o.Total });
         _hostInput = new Dictionary<string, object?> { ["rows"] = hostRows, ["count"] = rows };
         _script = CompileSeed("postgres_processors.ml");
-        _engine = CreateJintEngine();
-        _jsFunction = _engine.GetValue("processOrders");
     }
 
     public override string Id => "W1";
+
+    protected override string JsFunctionName => "processOrders";
 
     public override string Title => "processOrders";
 
@@ -48,7 +46,7 @@ internal sealed class W1ProcessOrders : Workload
             ? new Case[] { new(MlDbOnGenericInput, () => _script.Call("processOrders", (MlValue)GenericInput!),
                 Accept: (r, round) => Record(MlDbOnGenericInput, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))) }
             : []),
-        new(Jint, () => _engine.Call(_jsFunction, _jsInput),
+        new(Jint, () => JintEngine.Call(JintFunction, _jsInput),
             Accept: (r, round) => Record(Jint, round, () => Canon.Format(((JsValue)r!).ToObject()))),
         new(CSharp, RunCSharp,
             Accept: (r, round) => Record(CSharp, round, () => Canon.Format(r))),
@@ -76,14 +74,14 @@ internal sealed class W1ProcessOrders : Workload
         for (int i = 0; i < items.Length; i++)
         {
             var o = _orders[i];
-            var row = new JsObject(_engine);
+            var row = new JsObject(JintEngine);
             row.FastSetDataProperty("id", JsNumber.Create(o.Id));
             row.FastSetDataProperty("status", JsString.Create(o.Status));
             row.FastSetDataProperty("total", JsNumber.Create(o.Total));
             items[i] = row;
         }
-        var data = new JsObject(_engine);
-        data.FastSetDataProperty("rows", new JsArray(_engine, items));
+        var data = new JsObject(JintEngine);
+        data.FastSetDataProperty("rows", new JsArray(JintEngine, items));
         data.FastSetDataProperty("count", JsNumber.Create(items.Length));
         return data;
     }

@@ -13,8 +13,6 @@ internal sealed class W2EnrichUsers : Workload
     private readonly User[] _users;
     private Dictionary<string, object?>[] _hostRows;
     private readonly MlScript _script;
-    private readonly Engine _engine;
-    private readonly JsValue _jsFunction;
     private MlValue[] _mlRows = [];
     private JsValue[] _jsRows = [];
 
@@ -23,11 +21,11 @@ internal sealed class W2EnrichUsers : Workload
         _users = Data.Users(rows);
         _hostRows = _users.Select(u => new Dictionary<string, object?> { ["id"] = u.Id, ["name"] = u.Name, ["email"] = u.Email, ["age"] = u.Age }).ToArray();
         _script = CompileSeed("db_processors.ml", "enrich_user.ml");
-        _engine = CreateJintEngine();
-        _jsFunction = _engine.GetValue("enrichUser");
     }
 
     public override string Id => "W2";
+
+    protected override string JsFunctionName => "enrichUser";
 
     public override string Title => "validateUser+enrich, 1 call/row";
 
@@ -82,7 +80,7 @@ internal sealed class W2EnrichUsers : Workload
         for (int i = 0; i < rows.Length; i++)
         {
             var u = _users[i];
-            var row = new JsObject(_engine);
+            var row = new JsObject(JintEngine);
             row.FastSetDataProperty("id", JsNumber.Create(u.Id));
             row.FastSetDataProperty("name", JsString.Create(u.Name));
             row.FastSetDataProperty("email", JsString.Create(u.Email));
@@ -103,12 +101,13 @@ internal sealed class W2EnrichUsers : Workload
     {
         var rows = _jsRows;
         var results = new JsValue[rows.Length];
-        var function = _jsFunction;
+        var engine = JintEngine;
+        var function = JintFunction;
         var args = new JsValue[1];
         for (int i = 0; i < rows.Length; i++)
         {
             args[0] = rows[i];
-            results[i] = _engine.Call(function, args);
+            results[i] = engine.Call(function, args);
         }
         return results;
     }

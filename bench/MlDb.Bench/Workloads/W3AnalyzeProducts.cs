@@ -10,8 +10,6 @@ internal sealed class W3AnalyzeProducts : Workload
     private readonly Product[] _products;
     private Dictionary<string, object?> _hostInput;
     private readonly MlScript _script;
-    private readonly Engine _engine;
-    private readonly JsValue _jsFunction;
     private MlValue _mlInput;
     private JsValue _jsInput = JsValue.Undefined;
 
@@ -23,11 +21,11 @@ internal sealed class W3AnalyzeProducts : Workload
             hostRows.Add(new Dictionary<string, object?> { ["id"] = p.Id, ["name"] = p.Name, ["price"] = p.Price, ["stock"] = p.Stock });
         _hostInput = new Dictionary<string, object?> { ["items"] = hostRows, ["count"] = rows };
         _script = CompileSeed("orm_processors.ml");
-        _engine = CreateJintEngine();
-        _jsFunction = _engine.GetValue("analyzeProducts");
     }
 
     public override string Id => "W3";
+
+    protected override string JsFunctionName => "analyzeProducts";
 
     public override string Title => "analyzeProducts";
 
@@ -48,7 +46,7 @@ internal sealed class W3AnalyzeProducts : Workload
             ? new Case[] { new(MlDbOnGenericInput, () => _script.Call("analyzeProducts", (MlValue)GenericInput!),
                 Accept: (r, round) => Record(MlDbOnGenericInput, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))) }
             : []),
-        new(Jint, () => _engine.Call(_jsFunction, _jsInput),
+        new(Jint, () => JintEngine.Call(JintFunction, _jsInput),
             Accept: (r, round) => Record(Jint, round, () => Canon.Format(((JsValue)r!).ToObject()))),
         new(CSharp, RunCSharp,
             Accept: (r, round) => Record(CSharp, round, () => Canon.Format(((Result)r!).ToHost()))),
@@ -77,15 +75,15 @@ internal sealed class W3AnalyzeProducts : Workload
         for (int i = 0; i < items.Length; i++)
         {
             var p = _products[i];
-            var row = new JsObject(_engine);
+            var row = new JsObject(JintEngine);
             row.FastSetDataProperty("id", JsNumber.Create(p.Id));
             row.FastSetDataProperty("name", JsString.Create(p.Name));
             row.FastSetDataProperty("price", JsNumber.Create(p.Price));
             row.FastSetDataProperty("stock", JsNumber.Create(p.Stock));
             items[i] = row;
         }
-        var data = new JsObject(_engine);
-        data.FastSetDataProperty("items", new JsArray(_engine, items));
+        var data = new JsObject(JintEngine);
+        data.FastSetDataProperty("items", new JsArray(JintEngine, items));
         data.FastSetDataProperty("count", JsNumber.Create(items.Length));
         return data;
     }

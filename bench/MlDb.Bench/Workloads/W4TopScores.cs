@@ -13,8 +13,6 @@ internal sealed class W4TopScores : Workload
     private readonly ScoreRow[] _scores;
     private List<Dictionary<string, object?>> _hostInput;
     private readonly MlScript _script;
-    private readonly Engine _engine;
-    private readonly JsValue _jsFunction;
     private MlArray _mlRows = new();
     private JsValue[] _jsRows = [];
     private MlValue _mlRun;
@@ -26,11 +24,11 @@ internal sealed class W4TopScores : Workload
         _scores = Data.Scores(rows);
         _hostInput = _scores.Select(s => new Dictionary<string, object?> { ["id"] = s.Id, ["score"] = s.Score }).ToList();
         _script = MlScript.Compile(Paths.ReadScript("top_scores.ml"), "top_scores.ml");
-        _engine = CreateJintEngine();
-        _jsFunction = _engine.GetValue("topScores");
     }
 
     public override string Id => "W4";
+
+    protected override string JsFunctionName => "topScores";
 
     public override string Title => "sort(cmp).slice(0, 100)";
 
@@ -64,8 +62,8 @@ internal sealed class W4TopScores : Workload
                 },
                 Accept: (r, round) => Record(MlDbOnGenericInput, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))) }
             : []),
-        new(Jint, () => _engine.Call(_jsFunction, _jsRun),
-            Prepare: () => _jsRun = new JsArray(_engine, (JsValue[])_jsRows.Clone()),
+        new(Jint, () => JintEngine.Call(JintFunction, _jsRun),
+            Prepare: () => _jsRun = new JsArray(JintEngine, (JsValue[])_jsRows.Clone()),
             Accept: (r, round) => Record(Jint, round, () => Canon.Format(((JsValue)r!).ToObject()))),
         new(CSharp, RunCSharp,
             Prepare: () => _csRun = (ScoreRow[])_scores.Clone(),
@@ -92,7 +90,7 @@ internal sealed class W4TopScores : Workload
         for (int i = 0; i < rows.Length; i++)
         {
             var s = _scores[i];
-            var row = new JsObject(_engine);
+            var row = new JsObject(JintEngine);
             row.FastSetDataProperty("id", JsNumber.Create(s.Id));
             row.FastSetDataProperty("score", JsNumber.Create(s.Score));
             rows[i] = row;

@@ -1,4 +1,5 @@
 using Jint;
+using Jint.Native;
 using MlDb.Language;
 
 namespace MlDb.Bench.Workloads;
@@ -79,7 +80,21 @@ internal abstract class Workload
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + $"… ({text.Length} chars)";
 
-    protected static Engine CreateJintEngine()
+    /// <summary>The JavaScript twin's function name.</summary>
+    protected abstract string JsFunctionName { get; }
+
+    private Engine? _jintEngine;
+    private JsValue? _jintFunction;
+
+    /// <summary>The Jint engine with workloads.js loaded; made on first use, so a run without Jint never starts one.</summary>
+    protected Engine JintEngine => _jintEngine ??= CreateJintEngine();
+
+    protected JsValue JintFunction => _jintFunction ??= JintEngine.GetValue(JsFunctionName);
+
+    /// <summary>Starts Jint and loads the script before anything is timed.</summary>
+    public void StartJint() => _ = JintFunction;
+
+    private static Engine CreateJintEngine()
     {
         // Defaults: no statement, time or memory constraints (MlDb runs with its defaults too:
         // only the 10 000 call-depth bound).
