@@ -418,6 +418,29 @@ function howMany(d) { return d.count; }
         ($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'NOTICE: hello from plpgsql 42'
     }
 
+    It 'examples/postgres-orders.ps1 runs the seed scenario end to end with -Credential in a fresh pwsh' {
+        if (Skip-IfNoService Postgres) { return }
+        $login = Get-PgLogin
+        $schema = New-MlTestName -Prefix 'mldb_ex'
+        $run = Invoke-MlTestPwsh -Parameters @{
+            Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) 'examples/postgres-orders.ps1')
+            ConnectionString = $login.WithoutLogin; User = $login.User; Password = $login.Password; Schema = $schema
+        } -Script {
+            Import-Module $Manifest
+            $credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
+            & $Example -ConnectionString $ConnectionString -Credential $credential -Schema $Schema
+            'finished'
+        }
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        $run.Result | Should -Be 'finished'
+        $run.Output | Should -Match 'Seeded 500 orders in 3 batches\.'
+        $run.Output | Should -Match 'Weekly revenue: [\d,]+\.\d\d from \d+ orders'
+        $run.Output | Should -Match 'SQL agrees: sum\(total\) = \d+\.\d\d'
+        $run.Output | Should -Match 'Inserted 2 records'
+        $run.Output | Should -Not -Match ([regex]::Escape($login.Password))
+        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
+    }
+
     It 'the server stopped in the middle of a batch load: no partial batch, one clear error, and after a restart the next command works' {
         if (Skip-IfNoService Postgres) { return }
         $dir = Find-PgServicesDir
