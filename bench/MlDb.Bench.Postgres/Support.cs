@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+
+namespace MlDb.Bench.Postgres;
+
+internal sealed record Options(string? ConnectionString, int InsertRows, int QueryRows, int Batch, int Warmups, int Runs, string? Out)
+{
+    public static Options Parse(string[] args)
+    {
+        var o = new Options(Environment.GetEnvironmentVariable("MLDB_TEST_POSTGRES") is { Length: > 0 } cs ? cs : null, 100_000, 1_000_000, 1000, 1, 3, null);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Int() => int.Parse(Next(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--connection" => o with { ConnectionString = Next() },
+                "--insert-rows" => o with { InsertRows = Int() },
+                "--query-rows" => o with { QueryRows = Int() },
+                "--batch" => o with { Batch = Int() },
+                "--warmups" => o with { Warmups = Int() },
+                "--runs" => o with { Runs = Int() },
+                "--out" => o with { Out = Next() },
+                _ => throw new ArgumentException($"Unknown option {args[i]}"),
+            };
+        }
+        return o;
+    }
+}
+
+internal sealed record Measurement(string Name, double Median, string Spread);
+
+internal static class Bench
+{
+    /// <summary>Warm-up rounds, then measured rounds (each after <paramref name="reset"/>, checked by <paramref name="check"/>); the median.</summary>
+    public static Measurement Measure(string name, Options options, Action? reset, Action run, Action<string>? check)
+    {
+        var times = new List<double>();
+        for (int round = 0; round < options.Warmups + options.Runs; round++)
+        {
+            reset?.Invoke();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            var clock = Stopwatch.StartNew();
+            run();
+            clock.Stop();
+            check?.Invoke(name);
+            bool warm = round < options.Warmups;
+            if (!warm) times.Add(clock.Elapsed.TotalSeconds);
+            Console.Error.WriteLine($"{name}: {(warm ? "warm-up" : "run")} {clock.Elapsed.TotalSeconds:F3} s");
+        }
+        times.Sort();
+        double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        string spread = $"{times[0].ToString("F3", CultureInfo.InvariantCulture)}–{times[^1].ToString("F3", CultureInfo.InvariantCulture)}";
+        return new Measurement(name, median, spread);
+    }
+}
+
+internal static class Data
+{
+    /// <summary>A per-record validation in the seed's style: checks and normalises, throws on a bad order.</summary>
+    public const string ValidateOrder = """
+        function validateOrder(order) {
+            let errors = [];
+            if (!order.customer || order.customer.length < 2) {
+                errors.push("customer is required");
+            }
+            if (order.total == null || order.total < 0) {
+                errors.push("total must not be negative");
+            }
+            if (["pending", "shipped", "delivered", "cancelled"].indexOf(order.status) < 0) {
+                errors.push("unknown status " + order.status);
+            }
+            if (errors.length > 0) {
+                throw "Invalid order: " + errors.join(", ");
+            }
+            return order;
+        }
+        """;
+
+    private static readonly string[] Statuses = ["pending", "shipped", "delivered", "cancelled"];
+
+    /// <summary>Order records as a PowerShell user would pipe them (dictionaries of .NET values), deterministic.</summary>
+    public static List<Dictionary<string, object?>> Records(int count)
+    {
+        var now = new DateTime(2026, 1, 15, 12, 0, 0, DateTimeKind.Utc);
+        var list = new List<Dictionary<string, object?>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            list.Add(new Dictionary<string, object?>
+            {
+                ["customer"] = "customer " + (i % 5000).ToString(CultureInfo.InvariantCulture),
+                ["status"] = Statuses[i % 4],
+                ["total"] = (1 + (i * 7919L) % 50000) / 100m,
+                ["created_at"] = now.AddSeconds(-(i % 600000)),
+            });
+        }
+        return list;
+    }
+}
+
+/// <summary>Finds ../shared (the seed scripts) beside the repository this binary was built from.</summary>
+internal static class Paths
+{
+    public static string SeedMl
+    {
+        get
+        {
+            var root = typeof(Paths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value
+                       ?? throw new InvalidOperationException("The repository root was not recorded at build time.");
+            string seed = Path.GetFullPath(Path.Combine(root, "..", "shared", "seed", "ml"));
+            return Directory.Exists(seed) ? seed : throw new DirectoryNotFoundException($"The seed scripts were not found at {seed}.");
+        }
+    }
+}
