@@ -24,7 +24,7 @@ public sealed class RedisConnectionFactory : IMlConnectionFactory
     public MlConnection Connect(MlConnectRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var settings = RedisSettings.Parse(request.ConnectionString, request.Credential);
+        var settings = RedisSettings.Parse(request.ConnectionString, request.Credential, request.Database);
         var options = settings.Options;
         string where = settings.EndPointText;
         var connecting = ConnectionMultiplexer.ConnectAsync(options);

@@ -30,7 +30,11 @@ internal sealed class RedisSettings
     /// <summary>The database index of <c>defaultDatabase=</c> (0 when not given).</summary>
     public int Database => Options.DefaultDatabase ?? 0;
 
-    public static RedisSettings Parse(string text, NetworkCredential? credential)
+    /// <summary>
+    /// Reads the configuration string; <paramref name="database"/> (Connect-MlDatabase -Database)
+    /// is the database index, as <c>defaultDatabase=</c> in the string would be.
+    /// </summary>
+    public static RedisSettings Parse(string text, NetworkCredential? credential, string? database = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         string trimmed = text.Trim();
@@ -68,6 +72,14 @@ internal sealed class RedisSettings
                 options.Password = credential.Password;
                 settings._secrets.Add(credential.Password);
             }
+        }
+
+        if (!string.IsNullOrWhiteSpace(database))
+        {
+            if (!int.TryParse(database, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+                throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
+                    $"For Redis, -Database is a database index (0, 1, 2, …); '{database}' is not one.", database);
+            options.DefaultDatabase = index;
         }
 
         var keys = OptionKeys(trimmed);

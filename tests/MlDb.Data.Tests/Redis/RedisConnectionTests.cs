@@ -78,6 +78,16 @@ public sealed class RedisConnectionTests
         Assert.Equal([key], flow.ScanKeys(key).ToList());
     }
 
+    [RedisFact]
+    public void The_database_parameter_is_the_database_index()
+    {
+        using var redis = (RedisMlConnection)MlConnectionFactory.Connect(new MlConnectRequest("db", MlProvider.Redis, Standalone, Database: "4"));
+        Assert.Equal("4", redis.Database);
+        Assert.Equal(4, redis.DatabaseIndex);
+        var ex = Assert.Throws<MlDbException>(() => MlConnectionFactory.Connect(new MlConnectRequest("db", MlProvider.Redis, Standalone, Database: "users")));
+        Assert.Equal(MlDbErrorIds.InvalidArgument, ex.ErrorId);
+    }
+
     [RedisFact(AuthVariable, PasswordVariable)]
     public void The_password_comes_from_the_credential_and_is_never_shown()
     {
