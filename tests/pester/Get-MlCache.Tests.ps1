@@ -145,6 +145,8 @@ Describe 'Get-MlCache' {
             $summary = Get-MlCache -Pattern "${Prefix}n:*" -Script $Functions -Function summary
             $summary.count | Should -Be 10000
             $summary.distinct | Should -Be 10000
+            Remove-TestRedisKey -Server $Server -Pattern "${Prefix}*"
+            @(Get-MlCache -Pattern "${Prefix}*" -KeyOnly).Count | Should -Be 0
         }
 
         It 'reports values that are not JSON one by one and passes the others to the function' {
@@ -162,7 +164,7 @@ Describe 'Get-MlCache' {
         It '-KeyOnly writes the keys, which Remove-MlCache takes from the pipeline' {
             if (Skip-IfNoService Redis) { return }
             Add-TestRedisKey -Server $Server -Prefix "${Prefix}k:" -Count 25
-            $keys = @(Get-MlCache -Pattern "${Prefix}k:*" -KeyOnly -PageSize 10)
+            $keys = @(Get-MlCache -Pattern "${Prefix}k:*" -KeyOnly -PageSize 200)
             $keys.Count | Should -Be 25
             $keys[0] | Should -BeOfType [string]
             ($keys | Sort-Object { [int] ($_ -split ':')[-1] })[0] | Should -Be "${Prefix}k:0"

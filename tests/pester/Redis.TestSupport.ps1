@@ -51,6 +51,14 @@ function Add-TestRedisKey {
     }
 }
 
+function Remove-TestRedisKey {
+    <# .SYNOPSIS Deletes every key matching $Pattern (redis-cli --scan piped to DEL), so big test data does not pile up. #>
+    param([Parameter(Mandatory)] [string] $Server, [Parameter(Mandatory)] [string] $Pattern, [int] $Database = 0)
+    $hostName, $port = $Server -split ':', 2
+    $null = bash -c "set -o pipefail; redis-cli -h '$hostName' -p '$port' -n $Database --scan --pattern '$Pattern' | xargs -r -n 1000 redis-cli -h '$hostName' -p '$port' -n $Database DEL"
+    if ($LASTEXITCODE -ne 0) { throw "Could not delete the keys '$Pattern' ($LASTEXITCODE)." }
+}
+
 function Get-TestRedisServicesDir {
     <#
     .SYNOPSIS

@@ -238,6 +238,10 @@ public sealed class RedisCacheFlowTests
 
         var streamed = flow.ReadPattern(prefix + "*", 2000, false, null).Select(i => i.Value.AsObject.Get("i").AsInt).ToList();
         Assert.Equal(10_000, streamed.Distinct().Count());
+
+        // Clean up through the flow (DEL per key), so that the big data set does not pile up on the test server.
+        foreach (var key in keys) flow.Remove(key);
+        Assert.Empty(flow.ScanKeys(prefix + "*", 5000));
     }
 
     [RedisFact]
