@@ -27,6 +27,7 @@ public sealed class RedisConnectionFactory : IMlConnectionFactory
         var settings = RedisSettings.Parse(request.ConnectionString, request.Credential, request.Database);
         var options = settings.Options;
         string where = settings.EndPointText;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var connecting = ConnectionMultiplexer.ConnectAsync(options);
         ConnectionMultiplexer multiplexer;
         try
@@ -48,7 +49,7 @@ public sealed class RedisConnectionFactory : IMlConnectionFactory
         }
         catch (RedisConnectionException ex)
         {
-            throw Failed(settings, DescribeConnectFailure(ex, options), ex);
+            throw Failed(settings, DescribeConnectFailure(ex, options, clock.Elapsed), ex);
         }
         catch (RedisException ex)
         {
@@ -79,14 +80,16 @@ public sealed class RedisConnectionFactory : IMlConnectionFactory
                 RedisErrors.SafeInner(inner, settings));
     }
 
-    private static string DescribeConnectFailure(RedisConnectionException ex, ConfigurationOptions options)
+    private static string DescribeConnectFailure(RedisConnectionException ex, ConfigurationOptions options, TimeSpan waited)
     {
         string timeout = Seconds(options.ConnectTimeout);
         return ex.FailureType switch
         {
             ConnectionFailureType.AuthenticationFailure =>
                 "authentication failed (check the password given with -Credential or password= in the connection string)",
-            _ => (RedisErrors.SocketReason(ex) ?? Probe(options)) is { } reason ? reason : $"no Redis answer within {timeout} ({ex.FailureType})",
+            _ => (RedisErrors.SocketReason(ex) ?? Probe(options)) is { } reason ? reason
+                : waited.TotalMilliseconds >= options.ConnectTimeout * 0.9 ? $"no Redis answer within {timeout} ({ex.FailureType})"
+                : $"the Redis handshake failed ({ex.FailureType})",
         };
     }
 
@@ -126,9 +129,9 @@ public sealed class RedisConnectionFactory : IMlConnectionFactory
         {
             return "no answer (connection timed out)";
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or IOException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return null;
+            return RedisErrors.SocketReason(ex) ?? ex.Message.TrimEnd('.');
         }
     }
 

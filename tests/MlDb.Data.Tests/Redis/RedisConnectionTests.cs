@@ -43,6 +43,42 @@ public sealed class RedisConnectionTests
     }
 
     [Fact]
+    public async Task A_server_that_accepts_but_never_answers_times_out_with_one_error_and_no_hang()
+    {
+        // A TCP listener on 127.0.0.1 that accepts connections and never says a word.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var held = new List<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested) held.Add(await listener.AcceptTcpClientAsync(stop.Token));
+            }
+            catch (OperationCanceledException) { }
+            catch (SocketException) { }
+        });
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var ex = Assert.Throws<MlDbException>(() => Connect($"127.0.0.1:{port},connectTimeout=1500"));
+            clock.Stop();
+            Assert.Equal(MlDbErrorIds.ConnectionFailed, ex.ErrorId);
+            Assert.Equal($"Cannot connect to Redis at 127.0.0.1:{port}: no Redis answer within 1.5 s (UnableToConnect).", ex.Message);
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.2) && clock.Elapsed < TimeSpan.FromSeconds(1.5 + 3), $"took {clock.Elapsed}");
+        }
+        finally
+        {
+            stop.Cancel();
+            listener.Stop();
+            await accepting.WaitAsync(TimeSpan.FromSeconds(5));
+            foreach (var c in held) c.Dispose();
+        }
+    }
+
+    [Fact]
     public void Several_endpoints_none_answering_name_them_all()
     {
         int a = FreePort(), b = FreePort();
