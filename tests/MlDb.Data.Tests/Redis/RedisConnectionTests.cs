@@ -177,6 +177,35 @@ public sealed class RedisConnectionTests
     }
 
     [RedisFact]
+    public void A_server_that_stops_answering_ends_the_command_at_its_timeout()
+    {
+        string key = Prefix("pause") + "k";
+        using var redis = Connect(Standalone);
+        var flow = new RedisCacheFlow(redis, new Processing.FlowContext { CommandTimeout = TimeSpan.FromSeconds(1) });
+        flow.Set(key, MlValue.FromInt(1), null, null, false);
+        using var direct = Direct(Standalone + ",allowAdmin=true");
+        var pausedUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(2500);
+        direct.GetServer(Standalone).Execute("CLIENT", "PAUSE", "2500", "ALL");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var ex = Assert.Throws<MlDbException>(() => flow.TryRead(key, false, out _));
+            clock.Stop();
+            Assert.Equal(MlDbErrorIds.CommandTimeout, ex.ErrorId);
+            Assert.Equal(MlDbErrorKind.OperationTimeout, ex.Kind);
+            Assert.Equal($"Redis at {Standalone} did not answer GET {key} within 1 s.", ex.Message);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        }
+        finally
+        {
+            var left = pausedUntil - DateTime.UtcNow;
+            if (left > TimeSpan.Zero) Thread.Sleep(left + TimeSpan.FromMilliseconds(200));
+        }
+        Assert.True(flow.TryRead(key, false, out var after));
+        Assert.Equal(1L, after.AsInt);
+    }
+
+    [RedisFact]
     public void A_closed_connection_says_so()
     {
         var redis = Connect(Standalone, name: "closing");
