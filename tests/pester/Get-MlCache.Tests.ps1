@@ -173,6 +173,30 @@ Describe 'Get-MlCache' {
             @(Get-MlCache -Pattern "${Prefix}k:*" -KeyOnly).Count | Should -Be 0
         }
 
+        It 'reports Write-Progress on a long scan and completes it' {
+            if (Skip-IfNoService Redis) { return }
+            Add-TestRedisKey -Server $Server -Prefix "${Prefix}pr:" -Count 2000
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript(@"
+Import-Module '$(Get-MlTestModuleManifest)'
+Connect-MlDatabase -Provider Redis -ConnectionString '$Server'
+`$n = 0
+Get-MlCache -Pattern '${Prefix}pr:*' -PageSize 100 | ForEach-Object { if (`$n++ -eq 0) { Start-Sleep -Milliseconds 1200 } }
+`$n
+"@)
+                $out = $ps.Invoke()
+                $ps.HadErrors | Should -BeFalse -Because ($ps.Streams.Error -join '; ')
+                $out[-1] | Should -Be 2000
+                $progress = @($ps.Streams.Progress)
+                $progress.Count | Should -BeGreaterThan 1
+                $progress[0].Activity | Should -Be "Get-MlCache -Pattern ${Prefix}pr:*"
+                $progress[-1].RecordType | Should -Be 'Completed'
+            }
+            finally { $ps.Dispose() }
+            Remove-TestRedisKey -Server $Server -Pattern "${Prefix}pr:*"
+        }
+
         It 'finds nothing for a pattern nothing matches' {
             if (Skip-IfNoService Redis) { return }
             @(Get-MlCache -Pattern "${Prefix}nothing:*").Count | Should -Be 0
