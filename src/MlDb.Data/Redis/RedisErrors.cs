@@ -39,8 +39,10 @@ internal static class RedisErrors
             case RedisTimeoutException timeout when !connection.IsEndPointConnected(endPoint):
                 return Unreachable(connection, endPoint, command, $"not connected; waited {RedisConnectionFactory.Seconds(waitedMs)} for it to come back", timeout);
             case RedisTimeoutException timeout:
+                // The driver's own limit (asyncTimeout) ran out before MlDb's wait did.
                 return new MlDbException(MlDbErrorIds.CommandTimeout, MlDbErrorKind.OperationTimeout,
-                    $"Redis at {endPoint} did not answer {command} within {RedisConnectionFactory.Seconds(waitedMs)}.", (object?)key ?? endPoint, SafeInner(timeout, settings));
+                    $"Redis at {endPoint} did not answer {command} within {RedisConnectionFactory.Seconds(Math.Min(waitedMs, (int)connection.CommandWait.TotalMilliseconds))}.",
+                    (object?)key ?? endPoint, SafeInner(timeout, settings));
             case TimeoutException timeout:
                 return new MlDbException(MlDbErrorIds.CommandTimeout, MlDbErrorKind.OperationTimeout,
                     $"Redis at {endPoint} did not answer {command} within {RedisConnectionFactory.Seconds(waitedMs)}.", (object?)key ?? endPoint, SafeInner(timeout, settings));
