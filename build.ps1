@@ -33,7 +33,12 @@ param(
     [string] $Configuration = 'Release',
 
     # Seconds one test process (one dotnet test project, one Pester file) may run before it is killed.
-    [int] $TestTimeoutSeconds = 1200
+    [int] $TestTimeoutSeconds = 1200,
+
+    # Minutes the whole test task may take: a test process that would run past it is stopped (and
+    # the ones not started are counted as failed), so the summary line is always printed within
+    # CI's limit.
+    [int] $TimeBudgetMinutes = 80
 )
 
 $ErrorActionPreference = 'Stop'
@@ -242,7 +247,7 @@ function Start-TestService([string] $StateDir) {
     $started = foreach ($service in $services) {
         $dir = Join-Path $StateDir $service
         Write-Step "Starting test service $service (state in $dir)"
-        $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'start', $dir, $service) -TimeoutSeconds 1200
+        $exit = Invoke-ChildProcess -CommandLine @('bash', $script, 'start', $dir, $service) -TimeoutSeconds 900
         $envFile = Join-Path $dir 'services.env'
         if ($exit -ne 0 -or -not (Test-Path -LiteralPath $envFile)) {
             Write-Host "!!! tests/services/services.sh could not start $service (exit code $exit): its tests will be skipped." -ForegroundColor Yellow
@@ -283,16 +288,32 @@ function Get-XunitProject {
         Sort-Object FullName
 }
 
+# Seconds a test process may still run: its own limit, cut to what is left of the time budget.
+function Get-TestTimeout {
+    $left = [int] ($TimeBudgetMinutes * 60 - $Clock.Elapsed.TotalSeconds)
+    [Math]::Max(0, [Math]::Min($TestTimeoutSeconds, $left))
+}
+
+function New-TestResult([string] $Suite) {
+    [pscustomobject]@{ Suite = $Suite; Passed = 0; Failed = 0; Skipped = 0; Note = '' }
+}
+
 function Invoke-XunitProject([IO.FileInfo] $Project) {
     $name = $Project.BaseName
     $resultDir = Join-Path $ResultsDir 'xunit'
     $trx = Join-Path $resultDir "$name.trx"
     if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
+    $result = New-TestResult "xunit $name"
+    $timeout = Get-TestTimeout
+    if ($timeout -le 0) {
+        $result.Failed = 1
+        $result.Note = "not run: the $TimeBudgetMinutes-minute budget was spent"
+        return $result
+    }
     Write-Step "dotnet test $name"
-    $exit = Invoke-ChildProcess -CommandLine @('dotnet', 'test', $Project.FullName, '-c', $Configuration, '--nologo',
+    $exit = Invoke-ChildProcess -TimeoutSeconds $timeout -CommandLine @('dotnet', 'test', $Project.FullName, '-c', $Configuration, '--nologo',
         '--logger', "trx;LogFileName=$name.trx", '--results-directory', $resultDir)
 
-    $result = [pscustomobject]@{ Suite = "xunit $name"; Passed = 0; Failed = 0; Skipped = 0; Note = '' }
     if (Test-Path -LiteralPath $trx) {
         $counters = ([xml] (Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
         $result.Passed = [int] $counters.passed
@@ -311,11 +332,17 @@ function Invoke-PesterFile([IO.FileInfo] $File) {
     $resultDir = Join-Path $ResultsDir 'pester'
     $json = Join-Path $resultDir "$($File.BaseName).json"
     if (Test-Path -LiteralPath $json) { Remove-Item -LiteralPath $json -Force }
+    $result = New-TestResult "pester $($File.Name)"
+    $timeout = Get-TestTimeout
+    if ($timeout -le 0) {
+        $result.Failed = 1
+        $result.Note = "not run: the $TimeBudgetMinutes-minute budget was spent"
+        return $result
+    }
     Write-Step "Pester $($File.Name) (fresh pwsh)"
     $runner = Join-Path $Root 'tests/support/Invoke-PesterFile.ps1'
-    $exit = Invoke-PwshChild -Arguments @('-File', $runner, '-Path', $File.FullName, '-PesterPath', (Join-Path $TestSupportDir 'Pester'), '-ResultDirectory', $resultDir)
+    $exit = Invoke-PwshChild -TimeoutSeconds $timeout -Arguments @('-File', $runner, '-Path', $File.FullName, '-PesterPath', (Join-Path $TestSupportDir 'Pester'), '-ResultDirectory', $resultDir)
 
-    $result = [pscustomobject]@{ Suite = "pester $($File.Name)"; Passed = 0; Failed = 0; Skipped = 0; Note = '' }
     if (Test-Path -LiteralPath $json) {
         $counts = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
         $result.Passed = [int] $counts.Passed
@@ -397,7 +424,10 @@ try {
             catch {
                 # A build, packaging or set-up failure is a failed run: report it, then the counts.
                 Write-Host "!!! $($_.Exception.Message)" -ForegroundColor Red
-                $results.Add([pscustomobject]@{ Suite = 'build and set-up'; Passed = 0; Failed = 1; Skipped = 0; Note = $_.Exception.Message })
+                $failure = New-TestResult 'build and set-up'
+                $failure.Failed = 1
+                $failure.Note = $_.Exception.Message
+                $results.Add($failure)
             }
             if ((Write-TestSummary $results $started) -ne 0) { exit 1 }
         }
