@@ -89,6 +89,14 @@ function Read-MlTestServicesFile {
     $values
 }
 
+function Get-MlTestServiceVariable([string] $Variable) {
+    # A variable of services.env: from the environment, else from the file MLDB_SERVICES_ENV names.
+    $value = [Environment]::GetEnvironmentVariable($Variable)
+    if ([string]::IsNullOrWhiteSpace($value)) { $value = (Read-MlTestServicesFile)[$Variable] }
+    if ([string]::IsNullOrWhiteSpace($value)) { return $null }
+    $value
+}
+
 function Get-MlTestService {
     <#
     .SYNOPSIS The connection string of a test server, or $null when that server is not available.
@@ -96,11 +104,7 @@ function Get-MlTestService {
     #>
     [OutputType([string])]
     param([Parameter(Mandatory)] [ValidateSet('Postgres', 'Redis', 'RedisCluster', 'Mongo')] [string] $Name)
-    $variable = $script:Services[$Name].Variable
-    $value = [Environment]::GetEnvironmentVariable($variable)
-    if ([string]::IsNullOrWhiteSpace($value)) { $value = (Read-MlTestServicesFile)[$variable] }
-    if ([string]::IsNullOrWhiteSpace($value)) { return $null }
-    $value
+    Get-MlTestServiceVariable $script:Services[$Name].Variable
 }
 
 function Test-MlTestService {
@@ -191,10 +195,13 @@ function New-MlTestDatabase {
             $server = Get-MlTestService -Name Postgres
             if (-not $server) { throw (Get-MlTestSkipReason -Name Postgres) }
             $name = New-MlTestName
-            Invoke-MlTestSql -Database ([pscustomobject]@{ Provider = 'Postgres'; ConnectionString = $server }) -Sql "CREATE DATABASE $name"
             $builder = [Data.Common.DbConnectionStringBuilder]::new()
             # set_ConnectionString: on an IDictionary, "$builder.ConnectionString = ..." would add a key named ConnectionString.
             $builder.set_ConnectionString($server)
+            # Created by the superuser (the test role may not create databases), owned by the test role.
+            $owner = foreach ($key in 'Username', 'User ID', 'User', 'UserID') { if ($builder.ContainsKey($key)) { $builder[$key]; break } }
+            $create = if ($owner) { "CREATE DATABASE $name OWNER ""$($owner -replace '"', '""')""" } else { "CREATE DATABASE $name" }
+            Invoke-MlTestSql -Database (Get-MlTestPostgresAdmin) -Sql $create
             $builder['Database'] = $name
             $database = [pscustomobject]@{ Provider = 'Postgres'; ConnectionString = $builder.ConnectionString; Database = $name; Path = $null; KeyPrefix = $null }
             if ($Sql) { Invoke-MlTestSql -Database $database -Sql $Sql }
@@ -213,17 +220,26 @@ function New-MlTestDatabase {
     }
 }
 
+function Get-MlTestPostgresAdmin {
+    # The superuser connection of the test server (services.sh writes MLDB_TEST_POSTGRES_ADMIN);
+    # a server given by hand without one is used through MLDB_TEST_POSTGRES itself.
+    $admin = Get-MlTestServiceVariable 'MLDB_TEST_POSTGRES_ADMIN'
+    if (-not $admin) { $admin = Get-MlTestService -Name Postgres }
+    [pscustomobject]@{ Provider = 'Postgres'; ConnectionString = $admin }
+}
+
 function Invoke-MlTestSql {
-    # Runs statements on a test database through a private connection of the module under test.
+    # Runs statements on a test database through a private connection of the module under test;
+    # any error stops the caller (a set-up that half worked is worse than one that failed).
     param([Parameter(Mandatory)] [pscustomobject] $Database, [string[]] $Sql)
     if (-not $Sql) { return }
     $connection = New-MlTestName -Prefix 'mldb_setup'
-    Connect-MlDatabase -Provider $Database.Provider -ConnectionString $Database.ConnectionString -Name $connection
+    Connect-MlDatabase -Provider $Database.Provider -ConnectionString $Database.ConnectionString -Name $connection -ErrorAction Stop
     try {
-        foreach ($statement in $Sql) { $null = Invoke-MlQuery -Connection $connection -Query $statement }
+        foreach ($statement in $Sql) { $null = Invoke-MlQuery -Connection $connection -Query $statement -ErrorAction Stop }
     }
     finally {
-        Disconnect-MlDatabase -Name $connection
+        Disconnect-MlDatabase -Name $connection -ErrorAction Stop
     }
 }
 
@@ -241,7 +257,7 @@ function Remove-MlTestDatabase {
                 }
             }
             'Postgres' {
-                Invoke-MlTestSql -Database ([pscustomobject]@{ Provider = 'Postgres'; ConnectionString = (Get-MlTestService -Name Postgres) }) -Sql "DROP DATABASE IF EXISTS $($Database.Database) WITH (FORCE)"
+                Invoke-MlTestSql -Database (Get-MlTestPostgresAdmin) -Sql "DROP DATABASE IF EXISTS $($Database.Database) WITH (FORCE)"
             }
         }
     }
