@@ -37,7 +37,7 @@ public class MlHostConverter
     public MlValue ToMl(object? value)
     {
         var open = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        return Convert(value, open, "$", 0);
+        return Convert(value, open, PathNode.Root, null, -1, 0);
     }
 
     /// <summary>Replaces a wrapper by what it wraps (PowerShell's PSObject); default: the value itself.</summary>
@@ -57,7 +57,62 @@ public class MlHostConverter
         return false;
     }
 
-    private MlValue Convert(object? value, HashSet<object> open, string path, int depth)
+    /// <summary>
+    /// Where a value sits in the host graph. Built once per container, and turned into text
+    /// (<c>$.users[3].email</c>) only when something has to be reported.
+    /// </summary>
+    private sealed class PathNode(PathNode? parent, string? key, int index)
+    {
+        public static readonly PathNode Root = new(null, null, -1);
+
+        private readonly PathNode? _parent = parent;
+        private readonly string? _key = key;
+        private readonly int _index = index;
+
+        /// <summary>The node of a child container; the top-level value itself is the root.</summary>
+        public PathNode Child(string? childKey, int childIndex) => childKey is null && childIndex < 0 ? this : new(this, childKey, childIndex);
+
+        public string Describe(string? childKey = null, int childIndex = -1)
+        {
+            var parts = new List<string>();
+            if (childKey is not null) parts.Add("." + childKey);
+            else if (childIndex >= 0) parts.Add("[" + childIndex.ToString(CultureInfo.InvariantCulture) + "]");
+            for (var n = this; n._parent is not null; n = n._parent)
+                parts.Add(n._key is not null ? "." + n._key : "[" + n._index.ToString(CultureInfo.InvariantCulture) + "]");
+            parts.Reverse();
+            return "$" + string.Concat(parts);
+        }
+    }
+
+    // Rows converted one after another on a thread usually have the same keys: they then share
+    // one object shape, which keeps member reads in scripts on their cached fast path.
+    [ThreadStatic] private static ObjectShape? t_lastShape;
+
+    private static MlObject ShareShape(MlObject obj)
+    {
+        var shape = obj._shape;
+        var last = t_lastShape;
+        if (last is not null && last.Count == shape.Count)
+        {
+            bool same = true;
+            for (int i = 0; i < shape.Count && same; i++) same = string.Equals(last.Keys[i], shape.Keys[i]);
+            if (same)
+            {
+                obj._shape = last;
+                return obj;
+            }
+        }
+        if (shape.Count == 0 || shape.Count > ObjectShape.MaxSharedKeys) return obj;
+        var shared = ObjectShape.CreateShared(new ArraySegment<string>(shape.Keys, 0, shape.Count));
+        if (shared is not null)
+        {
+            obj._shape = shared;
+            t_lastShape = shared;
+        }
+        return obj;
+    }
+
+    private MlValue Convert(object? value, HashSet<object> open, PathNode parent, string? key, int index, int depth)
     {
         if (value is null || value is DBNull) return MlValue.Null;
         value = Unwrap(value);
@@ -88,57 +143,68 @@ public class MlHostConverter
             case BigInteger big:
                 if (big >= long.MinValue && big <= long.MaxValue) return MlValue.FromInt((long)big);
                 try { return MlValue.FromDecimal((decimal)big); }
-                catch (OverflowException) { throw new MlConversionException($"The integer at {path} is too large for ML (more than 28 digits).", path); }
+                catch (OverflowException)
+                {
+                    string p = parent.Describe(key, index);
+                    throw new MlConversionException($"The integer at {p} is too large for ML (more than 28 digits).", p);
+                }
             case float f: return MlValue.FromDouble(f);
             case char c: return c.ToString();
             case Guid g: return g.ToString("D");
             case Enum e: return e.ToString();
             case TimeSpan ts: return ts.ToString("c", CultureInfo.InvariantCulture);
             case MlArray or MlObject:
-                throw new MlConversionException($"The value at {path} is already an ML value inside a host value; pass MlValue instead.", path);
+                {
+                    string p = parent.Describe(key, index);
+                    throw new MlConversionException($"The value at {p} is already an ML value inside a host value; pass MlValue instead.", p);
+                }
         }
 
         if (TryGetProperties(value, out var properties))
         {
-            Enter(value, open, path, depth);
-            var obj = new MlObject();
-            foreach (var (key, item) in properties)
-                AddMember(obj, key, Convert(item, open, path + "." + key, depth + 1), path);
+            var here = parent.Child(key, index);
+            Enter(value, open, here, depth);
+            var obj = new MlObject(4);
+            foreach (var (name, item) in properties)
+                AddMember(obj, name, Convert(item, open, here, name, -1, depth + 1), here);
             open.Remove(value);
-            return obj;
+            return ShareShape(obj);
         }
 
         switch (value)
         {
             case IDictionary dict:
                 {
-                    Enter(value, open, path, depth);
-                    var obj = new MlObject();
+                    var here = parent.Child(key, index);
+                    Enter(value, open, here, depth);
+                    var obj = new MlObject(Math.Max(dict.Count, 1));
                     foreach (DictionaryEntry entry in dict)
                     {
-                        string key = KeyText(entry.Key, path);
-                        AddMember(obj, key, Convert(entry.Value, open, path + "." + key, depth + 1), path);
+                        string name = KeyText(entry.Key, here);
+                        AddMember(obj, name, Convert(entry.Value, open, here, name, -1, depth + 1), here);
                     }
                     open.Remove(value);
-                    return obj;
+                    return ShareShape(obj);
                 }
             case DataRow row:
                 {
-                    Enter(value, open, path, depth);
-                    var obj = new MlObject();
+                    var here = parent.Child(key, index);
+                    Enter(value, open, here, depth);
+                    var obj = new MlObject(Math.Max(row.Table.Columns.Count, 1));
                     foreach (DataColumn column in row.Table.Columns)
-                        AddMember(obj, column.ColumnName, Convert(row[column], open, path + "." + column.ColumnName, depth + 1), path);
+                        AddMember(obj, column.ColumnName, Convert(row[column], open, here, column.ColumnName, -1, depth + 1), here);
                     open.Remove(value);
-                    return obj;
+                    return ShareShape(obj);
                 }
             case IEnumerable sequence:
                 {
-                    Enter(value, open, path, depth);
-                    var array = new MlArray();
+                    var here = parent.Child(key, index);
+                    Enter(value, open, here, depth);
+                    var array = value is ICollection collection ? new MlArray(collection.Count) : new MlArray();
                     int i = 0;
                     foreach (var item in sequence)
                     {
-                        array.Add(Convert(item, open, path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", depth + 1));
+                        array.Add(Convert(item, open, here, null, i, depth + 1));
                         i++;
                     }
                     open.Remove(value);
@@ -146,31 +212,46 @@ public class MlHostConverter
                 }
         }
 
-        throw new MlConversionException($"The value at {path} has the .NET type {value.GetType().FullName}, which has no ML equivalent.", path);
+        {
+            string p = parent.Describe(key, index);
+            throw new MlConversionException($"The value at {p} has the .NET type {value.GetType().FullName}, which has no ML equivalent.", p);
+        }
     }
 
-    private static void Enter(object container, HashSet<object> open, string path, int depth)
+    private static void Enter(object container, HashSet<object> open, PathNode here, int depth)
     {
         if (depth >= MaxDepth)
+        {
+            string path = here.Describe();
             throw new MlConversionException($"The value at {path} is nested more than {MaxDepth} levels deep.", path) { IsDepthLimit = true };
+        }
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            string path = here.Describe();
             throw new MlConversionException($"The value at {path} is nested too deeply to convert.", path) { IsDepthLimit = true };
+        }
         if (!open.Add(container))
+        {
+            string path = here.Describe();
             throw new MlConversionException($"The value at {path} contains itself (a cyclic structure cannot be converted).", path);
+        }
     }
 
-    private static string KeyText(object key, string path) =>
+    private static string KeyText(object key, PathNode here) =>
         key switch
         {
             string s => s,
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => key.ToString() ?? throw new MlConversionException($"A key at {path} has no text form.", path),
+            _ => key.ToString() ?? throw new MlConversionException($"A key at {here.Describe()} has no text form.", here.Describe()),
         };
 
-    private static void AddMember(MlObject obj, string key, MlValue value, string path)
+    private static void AddMember(MlObject obj, string key, MlValue value, PathNode here)
     {
         if (obj.ContainsKey(key))
+        {
+            string path = here.Describe();
             throw new MlConversionException($"The object at {path} has the key '{key}' more than once after conversion to text.", path);
+        }
         obj.SetFromData(key, value);
     }
 

@@ -116,14 +116,22 @@ public sealed class MlScript
     /// <summary>Calls a top-level function with .NET arguments and default options.</summary>
     public object? Invoke(string functionName, params object?[] args) => Invoke(functionName, (IReadOnlyList<object?>)args);
 
+    // The last function looked up: per-row flows call the same function by the same name string.
+    private sealed record LastLookup(string Name, int Slot);
+    private LastLookup? _lastLookup;
+
     private MlFunction ResolveFunction(string functionName)
     {
+        var last = _lastLookup;
+        if (last is not null && ReferenceEquals(last.Name, functionName) && _globals[last.Slot].Value._ref is MlFunction cached)
+            return cached;
         if (!_functionSlots.TryGetValue(functionName, out int slot))
         {
             string known = Functions.Count == 0 ? "it defines no functions" : "it defines " + string.Join(", ", FunctionNames);
             throw new ArgumentException($"The script '{FileName}' has no top-level function named '{functionName}' ({known}).", nameof(functionName));
         }
         var value = _globals[slot].Value;
+        if (value.IsFunction) _lastLookup = new LastLookup(functionName, slot);
         if (!value.IsFunction)
             throw new ArgumentException($"'{functionName}' in '{FileName}' is no longer a function (top-level code assigned it a {value.TypeName}).", nameof(functionName));
         return value.AsFunction;

@@ -40,8 +40,14 @@ internal sealed class ExecContext
     public MlValue ReturnValue;
 
     // ---- shadow call stack ----------------------------------------------------------------
-    private FunctionProto[] _frameProtos = new FunctionProto[64];
-    private Node?[] _frameSites = new Node?[64];
+    /// <summary>One entry per active ML call: who was called, and from which call node.</summary>
+    private struct Frame
+    {
+        public FunctionProto Proto;
+        public Node? Site;
+    }
+
+    private Frame[] _frames = new Frame[64];
     public int Depth;
     public int MaxDepth = MlCallOptions.DefaultMaxCallDepth;
     /// <summary>The call node about to invoke a function (its position becomes the caller's frame line).</summary>
@@ -60,7 +66,8 @@ internal sealed class ExecContext
 
     // ---- host services --------------------------------------------------------------------
     public TimeProvider Clock = TimeProvider.System;
-    public Func<double> Random = System.Random.Shared.NextDouble;
+    public Func<double> Random = SharedRandom;
+    private static readonly Func<double> SharedRandom = System.Random.Shared.NextDouble;
     public Action<MlOutputLevel, string>? Output;
     public string File = "";
 
@@ -81,8 +88,7 @@ internal sealed class ExecContext
         // Drop references the finished call left on the stack (frames end where EnsureStack last reached).
         Array.Clear(Stack, 0, Math.Min(Stack.Length, _highWater));
         _highWater = 0;
-        Array.Clear(_frameProtos, 0, Math.Min(_frameProtos.Length, Depth + 1));
-        Array.Clear(_frameSites, 0, Math.Min(_frameSites.Length, Depth + 1));
+        Array.Clear(_frames, 0, Math.Min(_frames.Length, Depth + 1));
         Upvalues = [];
         Globals = [];
         ReturnValue = default;
@@ -104,7 +110,7 @@ internal sealed class ExecContext
         MaxCollection = options.MaxCollectionSize ?? int.MaxValue;
         MaxString = options.MaxStringLength ?? int.MaxValue;
         Clock = options.Clock ?? TimeProvider.System;
-        Random = options.Random ?? System.Random.Shared.NextDouble;
+        Random = options.Random ?? SharedRandom;
         Output = options.Output;
         _chunk = (int)Math.Min(CheckInterval, _stepsLeft);
         Countdown = _chunk;
@@ -211,16 +217,16 @@ internal sealed class ExecContext
         // Counted before the frame exists, so a limit hit here is reported at the caller's call site.
         if (--Countdown < 0) Refill();
         int d = Depth;
-        if (d >= _frameProtos.Length) GrowFrames();
-        _frameProtos[d] = proto;
-        _frameSites[d] = CallSite;
+        if (d >= _frames.Length) GrowFrames();
+        ref var frame = ref _frames[d];
+        frame.Proto = proto;
+        frame.Site = CallSite;
         Depth = d + 1;
     }
 
     private void GrowFrames()
     {
-        Array.Resize(ref _frameProtos, _frameProtos.Length * 2);
-        Array.Resize(ref _frameSites, _frameSites.Length * 2);
+        Array.Resize(ref _frames, _frames.Length * 2);
     }
 
     /// <summary>Calls an ML function from a builtin (a map/filter/sort callback, …).</summary>
@@ -324,7 +330,7 @@ internal sealed class ExecContext
     {
         // Trace line 0 is the failing function at the failing position; line k (k >= 1) is the
         // caller of line k-1 at the call site recorded in frame depth-k.
-        int depth = Math.Min(Depth, _frameProtos.Length);
+        int depth = Math.Min(Depth, _frames.Length);
         int total = Math.Max(depth, 1);
         int head = total > MaxTraceFrames ? MaxTraceFrames / 2 : total;
         int tailStart = total > MaxTraceFrames ? total - MaxTraceFrames / 2 : total;
@@ -334,12 +340,12 @@ internal sealed class ExecContext
             if (k >= head && k < tailStart) continue;
             if (k == 0)
             {
-                trace.Add(new TraceFrame(depth > 0 ? _frameProtos[depth - 1].Name : "<top>", line, column));
+                trace.Add(new TraceFrame(depth > 0 ? _frames[depth - 1].Proto.Name : "<top>", line, column));
                 continue;
             }
             int d = depth - k;
-            var site = _frameSites[d];
-            trace.Add(new TraceFrame(_frameProtos[d - 1].Name, site?.Line ?? 0, site?.Column ?? 0));
+            var site = _frames[d].Site;
+            trace.Add(new TraceFrame(_frames[d - 1].Proto.Name, site?.Line ?? 0, site?.Column ?? 0));
         }
         e.SetOrigin(File, line, column, trace.ToArray(), tailStart - head);
     }

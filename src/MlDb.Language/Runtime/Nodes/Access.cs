@@ -45,9 +45,13 @@ internal static class Access
         if (target.IsBool || target.IsFunction) throw NoProperty(target, name);
         var body = BuiltinRegistry.FindMethod(target.Kind, name);
         if (body is null) throw NoProperty(target, name);
-        var self = target;
-        return MlValue.FromFunction(new BuiltinFunction(name, (c, args) => body(c, self, args)));
+        return MlValue.FromFunction(BindMethod(name, body, target));
     }
+
+    // Kept out of NonObjectMember: a lambda capturing locals there would allocate its closure on
+    // every call of that method, including every `.length` read.
+    private static BuiltinFunction BindMethod(string name, MethodBody body, MlValue self) =>
+        new(name, (c, args) => body(c, self, args));
 
     /// <summary><c>x[i]</c> (spec §6.6).</summary>
     public static MlValue Index(in MlValue target, in MlValue index)
@@ -220,8 +224,15 @@ internal sealed class MemberNode(int line, int column, ExprNode target, string n
             if (c is not null && ReferenceEquals(c.Shape, o._shape)) return o._values[c.Index];
             return Lookup(o);
         }
+        if (_isLength)
+        {
+            if (t._ref is MlArray a) return MlValue.FromInt(a.Count);
+            if (t._ref is string s) return MlValue.FromInt(s.Length);
+        }
         return NonObject(ctx, t);
     }
+
+    private readonly bool _isLength = name == "length";
 
     public override bool EvalBool(ExecContext ctx) => Eval(ctx).IsTruthy;
 

@@ -23,7 +23,12 @@ internal sealed class AddNode(int line, int column, ExprNode left, ExprNode righ
             if (((x ^ r) & (y ^ r)) < 0) throw ctx.Raise(MlError.IntegerOverflow(), this);
             return MlValue.FromInt(r);
         }
-        if (a.IsDouble && b.IsDouble) return MlValue.FromDouble(a.AsDouble + b.AsDouble);
+        if (a.IsDouble)
+        {
+            if (b.IsDouble) return MlValue.FromDouble(a.AsDouble + b.AsDouble);
+            if (b.IsInt) return MlValue.FromDouble(a.AsDouble + b.AsInt);
+        }
+        else if (a.IsInt && b.IsDouble) return MlValue.FromDouble(a.AsInt + b.AsDouble);
         return Slow(ctx, a, b);
     }
 
@@ -47,7 +52,12 @@ internal sealed class SubtractNode(int line, int column, ExprNode left, ExprNode
             if (((x ^ y) & (x ^ r)) < 0) throw ctx.Raise(MlError.IntegerOverflow(), this);
             return MlValue.FromInt(r);
         }
-        if (a.IsDouble && b.IsDouble) return MlValue.FromDouble(a.AsDouble - b.AsDouble);
+        if (a.IsDouble)
+        {
+            if (b.IsDouble) return MlValue.FromDouble(a.AsDouble - b.AsDouble);
+            if (b.IsInt) return MlValue.FromDouble(a.AsDouble - b.AsInt);
+        }
+        else if (a.IsInt && b.IsDouble) return MlValue.FromDouble(a.AsInt - b.AsDouble);
         return Slow(ctx, a, b);
     }
 
@@ -71,7 +81,12 @@ internal sealed class MultiplyNode(int line, int column, ExprNode left, ExprNode
             if ((r != 0 || low < 0) && (r != -1 || low >= 0)) throw ctx.Raise(MlError.IntegerOverflow(), this);
             return MlValue.FromInt(low);
         }
-        if (a.IsDouble && b.IsDouble) return MlValue.FromDouble(a.AsDouble * b.AsDouble);
+        if (a.IsDouble)
+        {
+            if (b.IsDouble) return MlValue.FromDouble(a.AsDouble * b.AsDouble);
+            if (b.IsInt) return MlValue.FromDouble(a.AsDouble * b.AsInt);
+        }
+        else if (a.IsInt && b.IsDouble) return MlValue.FromDouble(a.AsInt * b.AsDouble);
         return Slow(ctx, a, b);
     }
 
@@ -167,9 +182,10 @@ internal sealed class CompareNode(int line, int column, ExprNode left, ExprNode 
                 _ => x >= y,
             };
         }
-        if (a.IsDouble && b.IsDouble)
+        if ((a.IsDouble || a.IsInt && IsExactlyDouble(a.AsInt)) && (b.IsDouble || b.IsInt && IsExactlyDouble(b.AsInt)))
         {
-            double x = a.AsDouble, y = b.AsDouble;
+            // Both are doubles, or ints small enough (|i| <= 2^53) to convert to double exactly.
+            double x = a.IsDouble ? a.AsDouble : a.AsInt, y = b.IsDouble ? b.AsDouble : b.AsInt;
             return _relation switch
             {
                 Relation.Less => x < y,
@@ -180,6 +196,8 @@ internal sealed class CompareNode(int line, int column, ExprNode left, ExprNode 
         }
         return Slow(ctx, a, b);
     }
+
+    private static bool IsExactlyDouble(long i) => i >= -(1L << 53) && i <= (1L << 53);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool Slow(ExecContext ctx, MlValue a, MlValue b)
