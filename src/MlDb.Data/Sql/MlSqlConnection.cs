@@ -73,6 +73,14 @@ public abstract class MlSqlConnection : MlConnection
     public virtual bool IsCancellation(Exception exception) => exception is OperationCanceledException;
 
     /// <summary>
+    /// A message when <paramref name="exception"/> means the connection to the server was lost
+    /// (server shut down, network gone), else null. <see cref="SqlCommandScope"/> then reports
+    /// <see cref="MlDbErrorIds.ConnectionFailed"/> instead of a failed command: nothing more can be
+    /// done on that connection. The default recognises nothing.
+    /// </summary>
+    public virtual string? DescribeConnectionLoss(Exception exception) => null;
+
+    /// <summary>
     /// Called by <see cref="SqlCommandScope"/> when a command starts under a flow; what it returns is
     /// disposed when the command is done. Providers attach per-command listeners here (PostgreSQL
     /// routes server notices to the flow's log). The default attaches nothing.

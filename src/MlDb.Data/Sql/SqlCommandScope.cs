@@ -138,6 +138,8 @@ public sealed class SqlCommandScope : IDisposable
                 _command.CommandText, exception);
         if (_context.CancellationToken.IsCancellationRequested && (_connection.IsCancellation(exception) || exception is DbException))
             return new OperationCanceledException("The SQL command was cancelled.", exception, _context.CancellationToken);
+        if (_connection.DescribeConnectionLoss(exception) is { } lost)
+            return new MlDbException(MlDbErrorIds.ConnectionFailed, MlDbErrorKind.ConnectionError, lost, _connection.Name, exception);
         if (exception is DbException db)
             return new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.InvalidOperation, db.Message, _command.CommandText, db);
         return null;
