@@ -471,14 +471,21 @@ CREATE TRIGGER hold_row BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION hol
         }
         try {
             $clock = [Diagnostics.Stopwatch]::StartNew()
-            $summaries = 0..3999 | ForEach-Object { @{ n = $_; label = "item $_" } } |
-                Add-MlRecord -Table items -BatchSize 1000 -ErrorVariable errs -ErrorAction SilentlyContinue
+            $err = $null
+            try {
+                0..7999 | ForEach-Object { @{ n = $_; label = "item $_" } } |
+                    Add-MlRecord -Table items -BatchSize 1000 -OutVariable summaries -ErrorVariable errs
+            }
+            catch { $err = $_ }
             $clock.Stop()
             $null = $stopper | Wait-Job -Timeout 60
+            # One terminating error for the command (the connection is gone): no batch after it is tried.
             $summaries.Inserted | Should -Be @(1000, 1000, 1000)
-            $errs | Should -HaveCount 1
-            $errs[0].FullyQualifiedErrorId | Should -BeLike 'MlDb.BatchFailed,*'
-            $errs[0].ToString() | Should -BeLike 'Batch 4 (records 3001-4000) was not inserted: The connection to the PostgreSQL server was lost during the COPY into *the whole batch was rolled back'
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -BeLike 'MlDb.ConnectionFailed,*'
+            $err.ToString() | Should -BeLike "The connection to the PostgreSQL server of 'default' was lost during the COPY of 1000 record(s) into *That batch was rolled back: none of its records were written."
+            @($errs) | Should -HaveCount 1 -Because 'the one error is the terminating one, no batch error before or after it'
+            "$($errs[0])" | Should -BeLike '*was lost during the COPY of 1000 record(s)*'
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 40
         }
         finally {
@@ -488,7 +495,7 @@ CREATE TRIGGER hold_row BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION hol
         }
         (Invoke-MlQuery -Query 'SELECT count(*) AS n, max(n) AS top FROM items') | Should -Not -BeNullOrEmpty
         $after = Invoke-MlQuery -Query 'SELECT count(*) AS n, max(n) AS top FROM items'
-        $after.n | Should -Be 3000
+        $after.n | Should -Be 3000 -Because 'batches 1-3 were committed, batch 4 was rolled back, 5-8 never ran'
         $after.top | Should -Be 2999
     }
 }

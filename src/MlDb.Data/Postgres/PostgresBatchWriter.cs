@@ -16,7 +16,8 @@ namespace MlDb.Data.Postgres;
 /// cannot (a string into an interval or enum column, a number into a text[] element, …). A failing
 /// record is reported as <see cref="SqlBatchRowException"/> with its position in the batch: COPY
 /// errors carry the line, a failing multi-row INSERT is rolled back to a savepoint and its rows are
-/// retried one by one to find the record. The caller rolls the whole transaction back.
+/// retried one by one to find the record. The caller rolls the whole transaction back. A lost
+/// connection is <see cref="MlDbErrorIds.ConnectionFailed"/> (the command as a whole cannot go on).
 /// </summary>
 internal sealed partial class PostgresBatchWriter
 {
@@ -173,8 +174,9 @@ internal sealed partial class PostgresBatchWriter
             return new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.InvalidOperation, message, sql, pg);
         }
         if (PostgresErrors.IsConnectionLost(ex))
-            return new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.ConnectionError,
-                $"The connection to the PostgreSQL server was lost during the COPY into {_table.Name}: {_connection.DescribeError(ex)}", sql, ex);
+            return new MlDbException(MlDbErrorIds.ConnectionFailed, MlDbErrorKind.ConnectionError,
+                $"The connection to the PostgreSQL server of '{_connection.Name}' was lost during the COPY of {end - start} record(s) into {_table.Name}: " +
+                $"{_connection.DescribeError(ex)}. That batch was rolled back: none of its records were written.", _connection.Name, ex);
         if (clientRow >= 0 && ex is not DbException)
             return new SqlBatchRowException(clientRow, $"the value could not be written for COPY: {_connection.DescribeError(ex)}", ex);
         return new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.InvalidOperation, _connection.DescribeError(ex), sql, ex);
@@ -197,7 +199,7 @@ internal sealed partial class PostgresBatchWriter
             {
                 written += InsertRows(head, records, first, last, columns, types);
             }
-            catch (MlDbException ex) when (ex.ErrorId is MlDbErrorIds.CommandFailed or MlDbErrorIds.InvalidValue && !IsLost(ex))
+            catch (MlDbException ex) when (ex.ErrorId is MlDbErrorIds.CommandFailed or MlDbErrorIds.InvalidValue)
             {
                 Execute("ROLLBACK TO SAVEPOINT " + Savepoint);
                 for (int i = first; i < last; i++)
@@ -206,7 +208,7 @@ internal sealed partial class PostgresBatchWriter
                     {
                         InsertRows(head, records, i, i + 1, columns, types);
                     }
-                    catch (MlDbException rowError) when (rowError.ErrorId is MlDbErrorIds.CommandFailed or MlDbErrorIds.InvalidValue && !IsLost(rowError))
+                    catch (MlDbException rowError) when (rowError.ErrorId is MlDbErrorIds.CommandFailed or MlDbErrorIds.InvalidValue)
                     {
                         throw new SqlBatchRowException(i, rowError.Message, rowError.InnerException ?? rowError);
                     }
@@ -217,8 +219,6 @@ internal sealed partial class PostgresBatchWriter
         }
         return written;
     }
-
-    private static bool IsLost(MlDbException ex) => ex.InnerException is { } inner && PostgresErrors.IsConnectionLost(inner);
 
     private string InsertHead(SqlColumnInfo[] columns)
     {

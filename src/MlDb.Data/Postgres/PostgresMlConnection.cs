@@ -76,7 +76,7 @@ public sealed class PostgresMlConnection : MlSqlConnection
     {
         // A connection that broke (server restarted, network gone) means the idle ones in the pool
         // are most likely dead too: drop them, so the next command opens a fresh one.
-        bool broken = connection.FullState != ConnectionState.Open;
+        bool broken = (connection.FullState & ConnectionState.Broken) != 0 || connection.State == ConnectionState.Closed;
         connection.Dispose();
         if (broken && !IsDisposed) _dataSource.Clear();
     }
@@ -155,6 +155,11 @@ public sealed class PostgresMlConnection : MlSqlConnection
         command.CommandTimeout = timeout is { } t ? (int)Math.Min(int.MaxValue, Math.Ceiling(t.TotalSeconds) + TimeoutBackstopSeconds) : 0;
 
     public override bool IsCancellation(Exception exception) => PostgresErrors.IsCancellation(exception);
+
+    public override string? DescribeConnectionLoss(Exception exception) =>
+        PostgresErrors.IsConnectionLost(exception)
+            ? $"The connection to the PostgreSQL server of '{Name}' ({DisplayString}) was lost: {DescribeError(exception)}"
+            : null;
 
     public override IDisposable? BeginCommand(DbCommand command, FlowContext context) =>
         context.Log is null || command.Connection is not NpgsqlConnection connection ? null : new NoticeRelay(connection, context);

@@ -121,16 +121,19 @@ public sealed class PostgresOutageTests
             clock.Stop();
             stopper?.Wait(TimeSpan.FromSeconds(60));
 
-            var error = Assert.IsType<MlRecordException>(Assert.Single(errors));
-            Assert.Equal(MlDbErrorIds.BatchFailed, error.ErrorId);
-            Assert.StartsWith("Batch 4 (records 3001-4000) was not inserted: The connection to the PostgreSQL server was lost during the COPY into ", error.Message);
-            Assert.EndsWith("the whole batch was rolled back", error.Message);
+            // One error, for the command as a whole (the connection is gone): no batch after it is tried.
+            var error = Assert.IsType<MlDbException>(Assert.Single(errors));
+            Assert.Equal(MlDbErrorIds.ConnectionFailed, error.ErrorId);
+            Assert.StartsWith("The connection to the PostgreSQL server of 'test' was lost during the COPY of 1000 record(s) into ", error.Message);
+            Assert.Contains("terminating connection due to administrator command", error.Message);
+            Assert.EndsWith("That batch was rolled back: none of its records were written.", error.Message);
             Assert.Equal([1, 2, 3], outcomes.Select(o => o.BatchNumber));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"the error came after {clock.Elapsed}");
 
             // While the server is down: one clear connection error, no hang.
             var down = Assert.Throws<MlDbException>(() => Rows(db.Connection, "SELECT 1"));
             Assert.Equal(MlDbErrorIds.ConnectionFailed, down.ErrorId);
+            Assert.StartsWith("Cannot open a connection to the PostgreSQL server of 'test'", down.Message);
         }
         finally
         {
@@ -148,6 +151,32 @@ public sealed class PostgresOutageTests
             for (int i = 3000; i < 4000; i++) batch.Add(MlValue.FromObject(Obj(("n", i))));
         }
         Assert.Equal(4000L, db.Count("items"));
+    }
+
+    [PostgresOutageFact]
+    public void A_query_whose_server_goes_away_is_one_ConnectionFailed_error_and_the_pool_recovers()
+    {
+        using var db = new PgTestDb();
+        Assert.Equal(1L, Value(db.Connection, "SELECT 1::bigint")); // a pooled connection exists now
+        Task? stopper = null;
+        var context = new FlowContext
+        {
+            Log = line => { if (line.StartsWith("SELECT pg_sleep", StringComparison.Ordinal)) stopper = Task.Run(() => { Thread.Sleep(500); PgOutage.Server("stop-server"); }); },
+        };
+        try
+        {
+            var ex = Assert.Throws<MlDbException>(() => Rows(db.Connection, "SELECT pg_sleep(30)", context: context));
+            Assert.Equal(MlDbErrorIds.ConnectionFailed, ex.ErrorId);
+            Assert.StartsWith("The connection to the PostgreSQL server of 'test' (", ex.Message);
+            Assert.Contains(") was lost: ", ex.Message);
+        }
+        finally
+        {
+            stopper?.Wait(TimeSpan.FromSeconds(60));
+            PgOutage.Server("start-server");
+            NpgsqlConnection.ClearAllPools();
+        }
+        Assert.Equal(2L, Value(db.Connection, "SELECT 2::bigint"));
     }
 
     private static void WaitUntilHeld(PgTestDb db)
