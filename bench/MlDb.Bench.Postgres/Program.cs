@@ -24,6 +24,8 @@ using NpgsqlTypes;
 // Start a server with: tests/services/services.sh start /tmp/pg postgres; set -a; . /tmp/pg/services.env; set +a
 
 var options = Options.Parse(args);
+var startedAt = DateTime.UtcNow;
+string loadAtStart = LoadAverage();
 var inv = CultureInfo.InvariantCulture;
 if (options.ConnectionString is null)
 {
@@ -43,7 +45,7 @@ try
 {
     string serverVersion = (string)Scalar(raw, "SELECT current_setting('server_version')")!;
     string serverSettings = (string)Scalar(raw, "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'full_page_writes')")!;
-    var results = new List<(string Name, double Seconds, string Note)>();
+    var results = new List<(string Name, int Rows, double Seconds, string Note)>();
 
     // ---- 1. insert: validated records, COPY batches vs row-by-row INSERT vs raw binary COPY ----
     Exec(raw, "CREATE TABLE orders_in (id bigserial PRIMARY KEY, customer text NOT NULL, status text NOT NULL, total numeric(10,2) NOT NULL, created_at timestamptz NOT NULL)");
@@ -58,18 +60,19 @@ try
         if (n != records.Count || sum != expectedSum) throw new InvalidOperationException($"{name}: {n} rows, sum {sum}; expected {records.Count}, {expectedSum}");
     }
 
-    var copy = Bench.Measure("MlDb: validate (ML) + COPY batches", options, Reset, () =>
+    var insertCases = new List<Case>();
+    insertCases.Add(new Case("MlDb: validate (ML) + COPY batches", Reset, () =>
     {
         using var inserter = new SqlBatchInserter(mldb, "orders_in", validate, null, options.Batch, FlowContext.Default);
         foreach (var record in records) inserter.Add(MlHostConverter.Default.ToMl(record));
         inserter.Flush();
-    }, Check);
-    var rowByRow = Bench.Measure("MlDb: validate (ML) + row-by-row INSERT (Add-MlRecord without batches)", options, Reset, () =>
+    }, Check));
+    insertCases.Add(new Case("MlDb: validate (ML) + row-by-row INSERT (Add-MlRecord without batches)", Reset, () =>
     {
         using var inserter = new SqlRecordInserter(mldb, "orders_in", validate, FlowContext.Default);
         foreach (var record in records) inserter.Insert(MlHostConverter.Default.ToMl(record));
-    }, Check);
-    var rawCopy = Bench.Measure("Npgsql: binary COPY, same batches, no ML", options, Reset, () =>
+    }, Check));
+    insertCases.Add(new Case("Npgsql: binary COPY, same batches, no ML", Reset, () =>
     {
         using var connection = raw.OpenConnection();
         for (int start = 0; start < records.Count; start += options.Batch)
@@ -91,10 +94,36 @@ try
             }
             tx.Commit();
         }
-    }, Check);
-    results.Add((copy.Name, copy.Median, copy.Spread));
-    results.Add((rowByRow.Name, rowByRow.Median, rowByRow.Spread));
-    results.Add((rawCopy.Name, rawCopy.Median, rawCopy.Spread));
+    }, Check));
+    // Where the time of the MlDb COPY case goes: the ML side alone (no database), and the
+    // provider alone (InsertBatch of records already validated and matched to columns).
+    SqlTableSchema table;
+    using (var lease = mldb.Lease(default)) table = mldb.RequireTable(lease, "orders_in", default);
+    var mapped = new List<SqlRecordValues>(records.Count);
+    insertCases.Add(new Case("  of which: ML side alone — .NET → ML, validateOrder, columns matched (no database)", null, () =>
+    {
+        mapped.Clear();
+        foreach (var record in records) mapped.Add(SqlRecordValues.Map(table, validate.Call(MlHostConverter.Default.ToMl(record)).AsObject));
+    }, null));
+    insertCases.Add(new Case("  of which: provider alone — InsertBatch (binary COPY) of matched records", Reset, () =>
+    {
+        using var lease = mldb.Lease(default);
+        for (int start = 0; start < mapped.Count; start += options.Batch)
+        {
+            lease.Transaction = lease.Connection.BeginTransaction();
+            mldb.InsertBatch(lease, table, mapped.GetRange(start, Math.Min(options.Batch, mapped.Count - start)), FlowContext.Default);
+            lease.Transaction.Commit();
+            lease.Transaction.Dispose();
+            lease.Transaction = null;
+        }
+    }, Check));
+    var insert = Bench.Interleaved(options, insertCases);
+    var (copy, rowByRow, rawCopy, mlSide, providerOnly) = (insert[0], insert[1], insert[2], insert[3], insert[4]);
+    results.Add((copy.Name, options.InsertRows, copy.Median, copy.Spread));
+    results.Add((mlSide.Name, options.InsertRows, mlSide.Median, mlSide.Spread));
+    results.Add((providerOnly.Name, options.InsertRows, providerOnly.Median, providerOnly.Spread));
+    results.Add((rowByRow.Name, options.InsertRows, rowByRow.Median, rowByRow.Spread));
+    results.Add((rawCopy.Name, options.InsertRows, rawCopy.Median, rawCopy.Spread));
 
     // ---- 2. aggregate: processOrders over the rows of the last week vs raw read into the same shape ----
     Console.Error.Write($"Seeding {options.QueryRows:N0} orders… ");
@@ -113,43 +142,44 @@ try
     var processOrders = new MlFunctionCall(MlScript.Compile(File.ReadAllText(Path.Combine(Paths.SeedMl, "postgres_processors.ml")), "postgres_processors.ml"), "processOrders");
     string? mldbResult = null, rawResult = null;
 
-    var aggregate = Bench.Measure("MlDb: SqlQueryFlow.Aggregate + processOrders (ML)", options, null, () =>
+    var queryCases = new List<Case>();
+    queryCases.Add(new Case("MlDb: SqlQueryFlow.Aggregate + processOrders (ML)", null, () =>
     {
         var flow = new SqlQueryFlow(mldb, FlowContext.Default);
         var spec = new SqlQuerySpec { Sql = sql, Parameters = Obj(("since", MlValue.FromDate(since))) };
         mldbResult = Canon(MlHostConverter.Default.ToHost(flow.Aggregate(spec, processOrders)));
-    }, null);
-    var readOnly = Bench.Measure("  of which: reading the rows into ML objects", options, null, () =>
+    }, null));
+    queryCases.Add(new Case("  of which: reading the rows into ML objects", null, () =>
     {
         var flow = new SqlQueryFlow(mldb, FlowContext.Default);
         var rows = new MlArray();
         foreach (var row in flow.MlRows(new SqlQuerySpec { Sql = sql, Parameters = Obj(("since", MlValue.FromDate(since))) })) rows.Add(MlValue.FromObject(row));
         if (rows.Count != options.QueryRows) throw new InvalidOperationException($"read {rows.Count} rows");
-    }, null);
-    var rawRead = Bench.Measure("Npgsql: read into row dictionaries + the same aggregate in C#", options, null, () =>
+    }, null));
+    queryCases.Add(new Case("Npgsql: read into row dictionaries + the same aggregate in C#", null, () =>
     {
         rawResult = Canon(RawAggregate(raw, sql, since));
-    }, null);
+    }, null));
+    var query = Bench.Interleaved(options, queryCases);
+    var (aggregate, readOnly, rawRead) = (query[0], query[1], query[2]);
     if (mldbResult != rawResult) throw new InvalidOperationException($"results differ:\nMlDb: {mldbResult}\nC#:   {rawResult}");
-    results.Add((aggregate.Name, aggregate.Median, aggregate.Spread));
-    results.Add((readOnly.Name, readOnly.Median, readOnly.Spread));
-    results.Add((rawRead.Name, rawRead.Median, rawRead.Spread));
+    results.Add((aggregate.Name, options.QueryRows, aggregate.Median, aggregate.Spread));
+    results.Add((readOnly.Name, options.QueryRows, readOnly.Median, readOnly.Spread));
+    results.Add((rawRead.Name, options.QueryRows, rawRead.Median, rawRead.Spread));
 
     // ---- report ----
-    string date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", inv);
+    string date = startedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", inv);
     report.AppendLine($"### PostgreSQL provider — {date}");
     report.AppendLine();
     report.AppendLine($"Machine: {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; " +
                       $"PostgreSQL {serverVersion} on 127.0.0.1 ({serverSettings}). MlDb.Data flows driven directly (no PowerShell). " +
-                      $"Median of {options.Runs} runs after {options.Warmups} warm-up.");
+                      $"Median of {options.Runs} rounds after {options.Warmups} warm-up; each round runs every case once, in turn. " +
+                      $"Load average at start {loadAtStart}, at end {LoadAverage()}; took {(DateTime.UtcNow - startedAt).TotalMinutes:F1} min.");
     report.AppendLine();
     report.AppendLine("| case | rows | median s | runs (min–max s) |");
     report.AppendLine("|---|---:|---:|---|");
-    foreach (var (name, seconds, note) in results)
-    {
-        int rows = name.Contains("Aggregate", StringComparison.Ordinal) || name.Contains("read", StringComparison.Ordinal) ? options.QueryRows : options.InsertRows;
+    foreach (var (name, rows, seconds, note) in results)
         report.AppendLine($"| {name} | {rows:N0} | {seconds.ToString("F3", inv)} | {note} |");
-    }
     report.AppendLine();
     double speedup = rowByRow.Median / copy.Median;
     double copyOverRaw = copy.Median / rawCopy.Median;
@@ -158,6 +188,7 @@ try
     report.AppendLine("|---|---:|---:|---|");
     report.AppendLine($"| row-by-row INSERT time / COPY batches time | {speedup.ToString("F1", inv)}× | ≥ 3× | {(speedup >= 3 ? "met" : "NOT met")} |");
     report.AppendLine($"| MlDb COPY batches / raw Npgsql binary COPY | {copyOverRaw.ToString("F2", inv)}× | ≤ 1.5× | {(copyOverRaw <= 1.5 ? "met" : "NOT met")} |");
+    report.AppendLine($"| provider alone (InsertBatch, COPY) / raw Npgsql binary COPY | {(providerOnly.Median / rawCopy.Median).ToString("F2", inv)}× | | the provider's own share |");
     report.AppendLine($"| MlDb aggregate (processOrders) / raw read + C# aggregate | {aggregateOverRaw.ToString("F2", inv)}× | ≤ 1.3× | {(aggregateOverRaw <= 1.3 ? "met" : "NOT met")} |");
     report.AppendLine();
     report.AppendLine($"Batches of {options.Batch:N0} records, one transaction each, for both COPY cases. Insert: {options.InsertRows:N0} order records " +
@@ -180,6 +211,9 @@ finally
     admin.Dispose();
 }
 return exit;
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static void Exec(NpgsqlDataSource source, string sql)
 {

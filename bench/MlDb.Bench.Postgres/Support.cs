@@ -31,26 +31,41 @@ internal sealed record Options(string? ConnectionString, int InsertRows, int Que
 
 internal sealed record Measurement(string Name, double Median, string Spread);
 
+/// <summary>One thing to time: <see cref="Reset"/> before each round (untimed), <see cref="Check"/> after it (untimed).</summary>
+internal sealed record Case(string Name, Action? Reset, Action Run, Action<string>? Check);
+
 internal static class Bench
 {
-    /// <summary>Warm-up rounds, then measured rounds (each after <paramref name="reset"/>, checked by <paramref name="check"/>); the median.</summary>
-    public static Measurement Measure(string name, Options options, Action? reset, Action run, Action<string>? check)
+    /// <summary>
+    /// Warm-up rounds, then measured rounds; each round runs every case once, in order, so a
+    /// change of load on the machine falls on all of them alike. The median per case.
+    /// </summary>
+    public static Measurement[] Interleaved(Options options, IReadOnlyList<Case> cases)
     {
-        var times = new List<double>();
+        var times = cases.Select(_ => new List<double>()).ToArray();
         for (int round = 0; round < options.Warmups + options.Runs; round++)
         {
-            reset?.Invoke();
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            var clock = Stopwatch.StartNew();
-            run();
-            clock.Stop();
-            check?.Invoke(name);
             bool warm = round < options.Warmups;
-            if (!warm) times.Add(clock.Elapsed.TotalSeconds);
-            Console.Error.WriteLine($"{name}: {(warm ? "warm-up" : "run")} {clock.Elapsed.TotalSeconds:F3} s");
+            for (int c = 0; c < cases.Count; c++)
+            {
+                var @case = cases[c];
+                @case.Reset?.Invoke();
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                var clock = Stopwatch.StartNew();
+                @case.Run();
+                clock.Stop();
+                @case.Check?.Invoke(@case.Name);
+                if (!warm) times[c].Add(clock.Elapsed.TotalSeconds);
+                Console.Error.WriteLine($"{@case.Name.Trim()}: {(warm ? "warm-up" : "round " + (round - options.Warmups + 1))} {clock.Elapsed.TotalSeconds:F3} s");
+            }
         }
+        return cases.Select((c, i) => Summarize(c.Name, times[i])).ToArray();
+    }
+
+    private static Measurement Summarize(string name, List<double> times)
+    {
         times.Sort();
         double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
         string spread = $"{times[0].ToString("F3", CultureInfo.InvariantCulture)}–{times[^1].ToString("F3", CultureInfo.InvariantCulture)}";
