@@ -341,7 +341,16 @@ function Invoke-PesterFile([IO.FileInfo] $File) {
     }
     Write-Step "Pester $($File.Name) (fresh pwsh)"
     $runner = Join-Path $Root 'tests/support/Invoke-PesterFile.ps1'
-    $exit = Invoke-PwshChild -TimeoutSeconds $timeout -Arguments @('-File', $runner, '-Path', $File.FullName, '-PesterPath', (Join-Path $TestSupportDir 'Pester'), '-ResultDirectory', $resultDir)
+    # A working folder of its own, removed afterwards: a relative path in a test lands there,
+    # not in the repository.
+    $work = Join-Path ([IO.Path]::GetTempPath()) ('mldb-pester-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $work
+    try {
+        $exit = Invoke-PwshChild -TimeoutSeconds $timeout -WorkingDirectory $work -Arguments @('-File', $runner, '-Path', $File.FullName, '-PesterPath', (Join-Path $TestSupportDir 'Pester'), '-ResultDirectory', $resultDir)
+    }
+    finally {
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
 
     if (Test-Path -LiteralPath $json) {
         $counts = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
