@@ -8,9 +8,6 @@ public sealed class PostgresDialect : SqlDialect
 {
     public static PostgresDialect Instance { get; } = new();
 
-    /// <summary>The maximum length of an identifier (NAMEDATALEN - 1 bytes).</summary>
-    public const int MaxIdentifierBytes = 63;
-
     public override string QuoteIdentifier(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

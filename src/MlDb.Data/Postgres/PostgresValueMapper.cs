@@ -72,7 +72,22 @@ public sealed class PostgresValueMapper : SqlValueMapper
             case PgKind.Jsonb:
                 return ParseJson(reader.GetString(ordinal), reader.GetName(ordinal));
             case PgKind.Bytea: return MlValue.FromBytes(reader.GetFieldValue<byte[]>(ordinal));
-            default: return Loose(reader.GetValue(ordinal), type.Kind, reader.GetName(ordinal));
+            default: return Loose(ReadObject(reader, ordinal, type), type.Kind, reader.GetName(ordinal));
+        }
+    }
+
+    /// <summary>A value of a type MlDb has no rule for, as Npgsql reads it; a type Npgsql cannot read is a clear error.</summary>
+    private static object ReadObject(DbDataReader reader, int ordinal, PgType type)
+    {
+        try
+        {
+            return reader.GetValue(ordinal);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or NotSupportedException)
+        {
+            string column = reader.GetName(ordinal);
+            throw new MlDbException(MlDbErrorIds.ConversionFailed, MlDbErrorKind.InvalidData,
+                $"The column '{column}' has the PostgreSQL type {type.Name}, which cannot be read; cast it in the query (for example {column}::text).", column, ex);
         }
     }
 

@@ -122,6 +122,16 @@ public sealed class PostgresMappingTests
         Assert.Equal(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"], row.Columns.Names);
     }
 
+    [PostgresFact]
+    public void A_type_that_cannot_be_read_is_a_clear_error_with_a_hint()
+    {
+        using var db = new PgTestDb();
+        var ex = Assert.Throws<MlDbException>(() => MlRows(db.Connection, "SELECT txid_current_snapshot() AS snap"));
+        Assert.Equal(MlDbErrorIds.ConversionFailed, ex.ErrorId);
+        Assert.Equal("The column 'snap' has the PostgreSQL type txid_snapshot, which cannot be read; cast it in the query (for example snap::text).", ex.Message);
+        Assert.Matches("^[0-9]+:[0-9]+:", (string)Value(db.Connection, "SELECT txid_current_snapshot()::text AS snap")!);
+    }
+
     // ---- writing: ML value → column → PostgreSQL's text ---------------------------------------
 
     public static IEnumerable<object[]> WriteRows()
