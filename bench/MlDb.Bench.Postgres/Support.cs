@@ -29,7 +29,16 @@ internal sealed record Options(string? ConnectionString, int InsertRows, int Que
     }
 }
 
-internal sealed record Measurement(string Name, double Median, string Spread);
+/// <param name="Times">Seconds of each measured round, in round order (for ratios paired by round).</param>
+internal sealed record Measurement(string Name, double Median, string Spread, IReadOnlyList<double> Times)
+{
+    /// <summary>The median over the rounds of this case's time divided by <paramref name="other"/>'s in the same round.</summary>
+    public double PairedRatio(Measurement other)
+    {
+        var ratios = Times.Zip(other.Times, (a, b) => a / b).Order().ToArray();
+        return ratios.Length % 2 == 1 ? ratios[ratios.Length / 2] : (ratios[ratios.Length / 2 - 1] + ratios[ratios.Length / 2]) / 2;
+    }
+}
 
 /// <summary>One thing to time: <see cref="Reset"/> before each round (untimed), <see cref="Check"/> after it (untimed).</summary>
 internal sealed record Case(string Name, Action? Reset, Action Run, Action<string>? Check);
@@ -66,10 +75,10 @@ internal static class Bench
 
     private static Measurement Summarize(string name, List<double> times)
     {
-        times.Sort();
-        double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
-        string spread = $"{times[0].ToString("F3", CultureInfo.InvariantCulture)}–{times[^1].ToString("F3", CultureInfo.InvariantCulture)}";
-        return new Measurement(name, median, spread);
+        var sorted = times.Order().ToArray();
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        string spread = $"{sorted[0].ToString("F3", CultureInfo.InvariantCulture)}–{sorted[^1].ToString("F3", CultureInfo.InvariantCulture)}";
+        return new Measurement(name, median, spread, times);
     }
 }
 
