@@ -315,10 +315,12 @@ function Invoke-XunitProject([IO.FileInfo] $Project) {
         '--logger', "trx;LogFileName=$name.trx", '--results-directory', $resultDir)
 
     if (Test-Path -LiteralPath $trx) {
-        $counters = ([xml] (Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+        $run = ([xml] (Get-Content -LiteralPath $trx -Raw)).TestRun
+        $counters = $run.ResultSummary.Counters
         $result.Passed = [int] $counters.passed
         $result.Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
-        $result.Skipped = [int] $counters.notExecuted
+        # xunit's skipped tests are results with outcome NotExecuted; the summary counter stays 0.
+        $result.Skipped = @($run.Results.UnitTestResult | Where-Object { $_.outcome -eq 'NotExecuted' }).Count
     }
     if ($exit -ne 0 -and $result.Failed -eq 0) {
         # The project did not build, or the test host crashed: that counts as a failure.
