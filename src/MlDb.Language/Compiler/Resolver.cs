@@ -196,55 +196,12 @@ internal sealed class Resolver(List<SyntaxProblem> problems)
     /// <summary>Finds the function expressions inside an expression and creates their scopes.</summary>
     private void DeclareIn(Expr e, BlockScope scope)
     {
-        switch (e)
+        if (e is FunctionExpr f)
         {
-            case FunctionExpr f:
-                DeclareFunction(f.Function, scope);
-                break;
-            case ArrayExpr a:
-                foreach (var item in a.Items) DeclareIn(item, scope);
-                break;
-            case ObjectExpr o:
-                foreach (var (_, v) in o.Members) DeclareIn(v, scope);
-                break;
-            case MemberExpr m:
-                DeclareIn(m.Target, scope);
-                break;
-            case IndexExpr ix:
-                DeclareIn(ix.Target, scope);
-                DeclareIn(ix.Index, scope);
-                break;
-            case SliceExpr sl:
-                DeclareIn(sl.Target, scope);
-                if (sl.Start is not null) DeclareIn(sl.Start, scope);
-                if (sl.End is not null) DeclareIn(sl.End, scope);
-                if (sl.Step is not null) DeclareIn(sl.Step, scope);
-                break;
-            case CallExpr c:
-                DeclareIn(c.Callee, scope);
-                foreach (var a in c.Args) DeclareIn(a, scope);
-                break;
-            case NewExpr n:
-                DeclareIn(n.Callee, scope);
-                foreach (var a in n.Args) DeclareIn(a, scope);
-                break;
-            case UnaryExpr u:
-                DeclareIn(u.Operand, scope);
-                break;
-            case BinaryExpr b:
-                DeclareIn(b.Left, scope);
-                DeclareIn(b.Right, scope);
-                break;
-            case LogicalExpr l:
-                DeclareIn(l.Left, scope);
-                DeclareIn(l.Right, scope);
-                break;
-            case ConditionalExpr c:
-                DeclareIn(c.Condition, scope);
-                DeclareIn(c.WhenTrue, scope);
-                DeclareIn(c.WhenFalse, scope);
-                break;
+            DeclareFunction(f.Function, scope);
+            return;
         }
+        foreach (var child in e.Children()) DeclareIn(child, scope);
     }
 
     // ======================================================================================
@@ -476,48 +433,8 @@ internal sealed class Resolver(List<SyntaxProblem> problems)
             case FunctionExpr f:
                 ResolveFunctionBody(f.Function.Scope!, f.Function.Body?.Statements, f.Function.ExpressionBody);
                 break;
-            case ArrayExpr a:
-                foreach (var item in a.Items) ResolveExpr(item, scope);
-                break;
-            case ObjectExpr o:
-                foreach (var (_, v) in o.Members) ResolveExpr(v, scope);
-                break;
-            case MemberExpr m:
-                ResolveExpr(m.Target, scope);
-                break;
-            case IndexExpr ix:
-                ResolveExpr(ix.Target, scope);
-                ResolveExpr(ix.Index, scope);
-                break;
-            case SliceExpr sl:
-                ResolveExpr(sl.Target, scope);
-                if (sl.Start is not null) ResolveExpr(sl.Start, scope);
-                if (sl.End is not null) ResolveExpr(sl.End, scope);
-                if (sl.Step is not null) ResolveExpr(sl.Step, scope);
-                break;
-            case CallExpr c:
-                ResolveExpr(c.Callee, scope);
-                foreach (var a in c.Args) ResolveExpr(a, scope);
-                break;
-            case NewExpr n:
-                ResolveExpr(n.Callee, scope);
-                foreach (var a in n.Args) ResolveExpr(a, scope);
-                break;
-            case UnaryExpr u:
-                ResolveExpr(u.Operand, scope);
-                break;
-            case BinaryExpr b:
-                ResolveExpr(b.Left, scope);
-                ResolveExpr(b.Right, scope);
-                break;
-            case LogicalExpr l:
-                ResolveExpr(l.Left, scope);
-                ResolveExpr(l.Right, scope);
-                break;
-            case ConditionalExpr c:
-                ResolveExpr(c.Condition, scope);
-                ResolveExpr(c.WhenTrue, scope);
-                ResolveExpr(c.WhenFalse, scope);
+            default:
+                foreach (var child in e.Children()) ResolveExpr(child, scope);
                 break;
         }
     }

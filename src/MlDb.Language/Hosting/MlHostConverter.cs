@@ -265,10 +265,23 @@ public class MlHostConverter
     public object? ToHost(MlValue value)
     {
         var open = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        return ToHost(value, open, "$", 0);
+        return ToHost(value, open, PathNode.Root, null, -1, 0);
     }
 
-    private object? ToHost(MlValue value, HashSet<object> open, string path, int depth)
+    /// <summary>A new, empty host object for an ML object with <paramref name="count"/> keys; default: an OrderedDictionary.</summary>
+    protected virtual object NewHostObject(int count) => new OrderedDictionary(count, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Adds one converted member to a host object made by <see cref="NewHostObject"/>. Returns null,
+    /// or why the member cannot be added (the caller reports it with the path).
+    /// </summary>
+    protected virtual string? AddHostMember(object hostObject, string key, object? value)
+    {
+        ((OrderedDictionary)hostObject).Add(key, value);
+        return null;
+    }
+
+    private object? ToHost(MlValue value, HashSet<object> open, PathNode parent, string? key, int index, int depth)
     {
         switch (value.Kind)
         {
@@ -283,38 +296,56 @@ public class MlHostConverter
             case MlKind.Array:
                 {
                     var array = value.AsArray;
-                    EnterMl(array, open, path, depth);
+                    var here = parent.Child(key, index);
+                    EnterMl(array, open, here, depth);
                     var result = new object?[array.Count];
-                    for (int i = 0; i < result.Length; i++)
-                        result[i] = ToHost(array[i], open, path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", depth + 1);
+                    for (int i = 0; i < result.Length; i++) result[i] = ToHost(array[i], open, here, null, i, depth + 1);
                     open.Remove(array);
                     return result;
                 }
             case MlKind.Object:
                 {
                     var obj = value.AsObject;
-                    EnterMl(obj, open, path, depth);
-                    var result = new OrderedDictionary(obj.Count, StringComparer.Ordinal);
+                    var here = parent.Child(key, index);
+                    EnterMl(obj, open, here, depth);
+                    var result = NewHostObject(obj.Count);
                     for (int i = 0; i < obj.Count; i++)
                     {
-                        string key = obj.KeyAt(i);
-                        result.Add(key, ToHost(obj.ValueAt(i), open, path + "." + key, depth + 1));
+                        string name = obj.KeyAt(i);
+                        var problem = AddHostMember(result, name, ToHost(obj.ValueAt(i), open, here, name, -1, depth + 1));
+                        if (problem is not null)
+                        {
+                            string path = here.Describe();
+                            throw new MlConversionException($"The object at {path} {problem}", path);
+                        }
                     }
                     open.Remove(obj);
                     return result;
                 }
             case MlKind.Function:
-                throw new MlConversionException($"The value at {path} is a function ({value.AsFunction.Name}); functions cannot cross the host boundary.", path);
+                {
+                    string path = parent.Describe(key, index);
+                    throw new MlConversionException($"The value at {path} is a function ({value.AsFunction.Name}); functions cannot cross the host boundary.", path);
+                }
             default:
-                throw new MlConversionException($"The value at {path} is a {value.TypeName}, which cannot cross the host boundary.", path);
+                {
+                    string path = parent.Describe(key, index);
+                    throw new MlConversionException($"The value at {path} is a {value.TypeName}, which cannot cross the host boundary.", path);
+                }
         }
     }
 
-    private static void EnterMl(object container, HashSet<object> open, string path, int depth)
+    private static void EnterMl(object container, HashSet<object> open, PathNode here, int depth)
     {
         if (depth >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            string path = here.Describe();
             throw new MlConversionException($"The value at {path} is nested more than {MaxDepth} levels deep.", path) { IsDepthLimit = true };
+        }
         if (!open.Add(container))
+        {
+            string path = here.Describe();
             throw new MlConversionException($"The value at {path} is cyclic (it contains itself).", path);
+        }
     }
 }

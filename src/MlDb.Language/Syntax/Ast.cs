@@ -14,7 +14,25 @@ internal abstract class AstNode(int line, int column)
 
 // ---- expressions ------------------------------------------------------------------------------
 
-internal abstract class Expr(int line, int column) : AstNode(line, column);
+internal abstract class Expr(int line, int column) : AstNode(line, column)
+{
+    /// <summary>The sub-expressions, left to right (a function expression's body is not one of them).</summary>
+    public IEnumerable<Expr> Children() => this switch
+    {
+        ArrayExpr a => a.Items,
+        ObjectExpr o => o.Members.Select(m => m.Value),
+        MemberExpr m => [m.Target],
+        IndexExpr ix => [ix.Target, ix.Index],
+        SliceExpr sl => new[] { sl.Target, sl.Start, sl.End, sl.Step }.OfType<Expr>(),
+        CallExpr c => [c.Callee, .. c.Args],
+        NewExpr n => [n.Callee, .. n.Args],
+        UnaryExpr u => [u.Operand],
+        BinaryExpr b => [b.Left, b.Right],
+        LogicalExpr l => [l.Left, l.Right],
+        ConditionalExpr c => [c.Condition, c.WhenTrue, c.WhenFalse],
+        _ => [],
+    };
+}
 
 internal sealed class LiteralExpr(int line, int column, MlValue value) : Expr(line, column)
 {

@@ -70,70 +70,24 @@ internal static class Materializer
 {
     private const int MaxDepth = 1000;
 
-    public static object? ToPowerShell(MlValue value, bool asHashtable)
-    {
-        var open = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        return Convert(value, asHashtable, open, "$", 0);
-    }
+    private static readonly PowerShellObjectBuilder AsObjects = new();
 
-    private static object? Convert(MlValue value, bool asHashtable, HashSet<object> open, string path, int depth)
+    public static object? ToPowerShell(MlValue value, bool asHashtable) =>
+        asHashtable ? MlHostConverter.Default.ToHost(value) : AsObjects.ToHost(value);
+
+    /// <summary>The engine's ML → host conversion, with objects built as PSCustomObject.</summary>
+    private sealed class PowerShellObjectBuilder : MlHostConverter
     {
-        switch (value.Kind)
+        protected override object NewHostObject(int count) => new PSObject();
+
+        protected override string? AddHostMember(object hostObject, string key, object? value)
         {
-            case MlKind.Null: return null;
-            case MlKind.Boolean: return value.AsBool;
-            case MlKind.Int: return value.AsInt;
-            case MlKind.Double: return value.AsDouble;
-            case MlKind.Decimal: return value.AsDecimal;
-            case MlKind.String: return value.AsString;
-            case MlKind.Date: return value.AsDateTime;
-            case MlKind.Bytes: return (byte[])value.AsBytes.Clone();
-            case MlKind.Array:
-                {
-                    var array = value.AsArray;
-                    Enter(array, open, path, depth);
-                    var result = new object?[array.Count];
-                    for (int i = 0; i < result.Length; i++) result[i] = Convert(array[i], asHashtable, open, $"{path}[{i}]", depth + 1);
-                    open.Remove(array);
-                    return result;
-                }
-            case MlKind.Object:
-                {
-                    var obj = value.AsObject;
-                    Enter(obj, open, path, depth);
-                    object result;
-                    if (asHashtable)
-                    {
-                        var dict = new OrderedDictionary(obj.Count);
-                        for (int i = 0; i < obj.Count; i++) dict.Add(obj.KeyAt(i), Convert(obj.ValueAt(i), asHashtable, open, path + "." + obj.KeyAt(i), depth + 1));
-                        result = dict;
-                    }
-                    else
-                    {
-                        var pso = new PSObject();
-                        for (int i = 0; i < obj.Count; i++)
-                        {
-                            string key = obj.KeyAt(i);
-                            if (pso.Properties[key] is not null)
-                                throw new MlConversionException($"The object at {path} has the keys '{pso.Properties[key].Name}' and '{key}', which PowerShell properties cannot tell apart (they ignore case); use -AsHashtable.", path);
-                            pso.Properties.Add(new PSNoteProperty(key, Convert(obj.ValueAt(i), asHashtable, open, path + "." + key, depth + 1)));
-                        }
-                        result = pso;
-                    }
-                    open.Remove(obj);
-                    return result;
-                }
-            case MlKind.Function:
-                throw new MlConversionException($"The value at {path} is a function ({value.AsFunction.Name}); functions cannot leave ML.", path);
-            default:
-                throw new MlConversionException($"The value at {path} is a {value.TypeName}, which cannot leave ML.", path);
+            var pso = (PSObject)hostObject;
+            if (pso.Properties[key] is { } existing)
+                return $"has the keys '{existing.Name}' and '{key}', which PowerShell properties cannot tell apart (they ignore case); use -AsHashtable.";
+            pso.Properties.Add(new PSNoteProperty(key, value));
+            return null;
         }
-    }
-
-    private static void Enter(object container, HashSet<object> open, string path, int depth)
-    {
-        if (depth >= MaxDepth) throw new MlConversionException($"The value at {path} is nested more than {MaxDepth} levels deep.", path);
-        if (!open.Add(container)) throw new MlConversionException($"The value at {path} is cyclic (it contains itself).", path);
     }
 
     /// <summary>A row read without ML: one property per column, in column order.</summary>
