@@ -109,16 +109,11 @@ internal sealed partial class PostgresBatchWriter
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(userToken, timeout?.Token ?? CancellationToken.None);
         var token = linked.Token;
         // COPY has no command to cancel: on Ctrl+C or the timeout the server process is told to stop
-        // (it then fails the COPY with 57014 and the connection stays usable); should that not get
-        // through, the client stops waiting a few seconds later.
-        using var hard = new CancellationTokenSource();
+        // (it then fails the COPY with 57014 and the connection stays usable). With a timeout,
+        // Npgsql's own one is a backstop a few seconds later, should the cancel not get through.
+        // (Complete is called synchronously on purpose: the async form costs a thread hop per batch.)
         int processId = npg.ProcessID;
-        using var onCancel = token.Register(() =>
-        {
-            _connection.CancelBackend(processId);
-            try { hard.CancelAfter(TimeSpan.FromSeconds(PostgresMlConnection.TimeoutBackstopSeconds)); }
-            catch (ObjectDisposedException) { }
-        });
+        using var onCancel = token.Register(() => _connection.CancelBackend(processId));
         NpgsqlBinaryImporter? importer = null;
         int row = start;
         bool writing = false;
@@ -136,7 +131,7 @@ internal sealed partial class PostgresBatchWriter
                 writing = false;
             }
             token.ThrowIfCancellationRequested();
-            ulong count = importer.CompleteAsync(hard.Token).AsTask().GetAwaiter().GetResult();
+            ulong count = importer.Complete();
             return (int)count;
         }
         catch (Exception ex) when (ex is not MlDbException and not SqlBatchRowException)
