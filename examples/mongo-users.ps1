@@ -5,17 +5,17 @@
     to end).
 
 .DESCRIPTION
-    1. Add-MlRecord -Collection passes each new user through enrichUser (full_name, email_domain,
+    1. Add-MlRecord -Collection passes each new user through prepareUser (full_name, email_domain,
        age_group; a bad email is rejected with its message and nothing of it is inserted),
        -AddMetadata stamps created_at and processed_by_ml, and the users go in with insertMany;
        each new _id comes out as a string.
-    2. Invoke-MlQuery -Collection -Filter -Limit finds the active users and calls processUsers once
+    2. Invoke-MlQuery -Collection -Filter -Limit finds the active users and calls userReport once
        with {documents, count}: totals, users by country, activity rate.
     3. Invoke-MlQuery -Collection -Pipeline runs $match/$group/$sum over orders and calls
-       analyzeAggregation once with {results, count}.
+       totalGroups once with {results, count}.
     The documents stay in their own database (-Database, a new name by default), whose name is
     printed at the end.
-    The ML functions are in ml/mongo_processors.ml beside this script (the seed's, unchanged).
+    The ML functions are in ml/people.ml beside this script.
 
 .PARAMETER ConnectionString
     A MongoDB URI: 'mongodb://localhost:27017', a replica set, 'mongodb+srv://…'.
@@ -46,13 +46,13 @@ if (-not (Get-Module MlDb)) {
     if (Test-Path -LiteralPath $built) { Import-Module $built } else { Import-Module MlDb }
 }
 
-$ml = Import-MlScript -Path (Join-Path $PSScriptRoot 'ml/mongo_processors.ml')
+$ml = Import-MlScript -Path (Join-Path $PSScriptRoot 'ml/people.ml')
 $connect = @{ Provider = 'Mongo'; ConnectionString = $ConnectionString; Database = $Database; Name = 'mongo' }
 if ($Credential) { $connect.Credential = $Credential }
 Connect-MlDatabase @connect
 
 try {
-    # 1. Insert with ML processing: enrichUser validates and adds computed fields.
+    # 1. Insert with ML processing: prepareUser validates and adds computed fields.
     $newUsers = @(
         [ordered]@{ first_name = 'John'; last_name = 'Doe'; email = 'john@example.com'; age = 30; country = 'USA'; active = $true; last_login = [datetime]::UtcNow.AddDays(-1) }
         [ordered]@{ first_name = 'Maria'; last_name = 'Rossi'; email = 'maria@example.it'; age = 64; country = 'Italy'; active = $true; last_login = $null }
@@ -60,15 +60,15 @@ try {
         [ordered]@{ first_name = 'Amy'; last_name = 'Lee'; email = 'amy@lee.org'; age = 25; country = 'USA'; active = $true; last_login = [datetime]::UtcNow }
         [ordered]@{ first_name = 'Old'; last_name = 'Account'; email = 'old@example.com'; age = 52; country = 'France'; active = $false; last_login = [datetime]'2020-01-01' }
     )
-    $ids = $newUsers | Add-MlRecord -Connection mongo -Collection users -Script $ml -Function enrichUser -AddMetadata -ErrorAction SilentlyContinue -ErrorVariable rejected
+    $ids = $newUsers | Add-MlRecord -Connection mongo -Collection users -Script $ml -Function prepareUser -AddMetadata -ErrorAction SilentlyContinue -ErrorVariable rejected
     "Inserted users: $($ids -join ', ')"
     foreach ($e in $rejected) { "Error: $($e.Exception.Message)  ($($e.TargetObject.email))" }
 
     $john = Invoke-MlQuery -Connection mongo -Collection users -Filter @{ _id = $ids[0] }
     "John: $($john.full_name), $($john.email_domain), $($john.age_group), processed by ML: $($john.processed_by_ml)"
 
-    # 2. Find and process: the active users, at most 1000, analysed by processUsers.
-    $result = Invoke-MlQuery -Connection mongo -Collection users -Filter @{ active = $true } -Limit 1000 -Script $ml -Function processUsers
+    # 2. Find and process: the active users, at most 1000, analysed by userReport.
+    $result = Invoke-MlQuery -Connection mongo -Collection users -Filter @{ active = $true } -Limit 1000 -Script $ml -Function userReport
     "Total users: $($result.total_users)"
     "Active: $($result.active_users)"
     'Activity rate: {0:F1}%' -f $result.activity_rate
@@ -86,7 +86,7 @@ try {
         @{ '$group' = [ordered]@{ _id = '$country'; count = @{ '$sum' = 1 }; total = @{ '$sum' = '$amount' } } }
         @{ '$sort' = @{ total = -1 } }
     )
-    $summary = Invoke-MlQuery -Connection mongo -Collection orders -Pipeline $pipeline -Script $ml -Function analyzeAggregation
+    $summary = Invoke-MlQuery -Connection mongo -Collection orders -Pipeline $pipeline -Script $ml -Function totalGroups
     "Countries with orders: $($summary.total_records), total value: $($summary.total_value)"
     $summary.data | ForEach-Object { '  {0,-8} {1,3} orders {2,8}' -f $_._id, $_.count, $_.total }
 }

@@ -12,11 +12,11 @@
     3. Seeds 500 orders of the last two weeks with one Add-MlRecord -BatchSize pipeline: the
        batches go in through binary COPY, one transaction each.
     4. Invoke-MlQuery runs "SELECT * FROM orders WHERE created_at > @since" with a DateTime
-       parameter (bound as timestamptz) and calls processOrders once with {rows, count}: the
+       parameter (bound as timestamptz) and calls summarizeOrders once with {rows, count}: the
        week's revenue is summed exactly (decimal), and grouped by status.
-    5. Add-MlRecord -BatchFunction processRecords stamps and flags a batch of new products
+    5. Add-MlRecord -BatchFunction stampProducts stamps and flags a batch of new products
        (created_at, processed) and inserts it in one transaction.
-    The ML functions are in ml/postgres_processors.ml beside this script (the seed's, unchanged).
+    The ML functions are in ml/orders.ml beside this script.
     The schema is dropped at the end unless -Keep is given.
 
 .PARAMETER ConnectionString
@@ -53,7 +53,7 @@ if (-not (Get-Module MlDb)) {
     if (Test-Path -LiteralPath $built) { Import-Module $built } else { Import-Module MlDb }
 }
 
-$ml = Import-MlScript -Path (Join-Path $PSScriptRoot 'ml/postgres_processors.ml')
+$ml = Import-MlScript -Path (Join-Path $PSScriptRoot 'ml/orders.ml')
 $connect = @{ Provider = 'Postgres'; ConnectionString = $ConnectionString; Name = 'shop' }
 if ($Credential) { $connect.Credential = $Credential }
 
@@ -96,9 +96,9 @@ CREATE TABLE products (
     } | Add-MlRecord -Connection shop -Table orders -BatchSize 200
     Write-Host "Seeded $(($batches | Measure-Object Inserted -Sum).Sum) orders in $(@($batches).Count) batches."
 
-    # 4. processOrders over last week's orders: the DateTime parameter compares with timestamptz.
+    # 4. summarizeOrders over last week's orders: the DateTime parameter compares with timestamptz.
     $week = Invoke-MlQuery -Connection shop -Query 'SELECT * FROM orders WHERE created_at > @since' `
-        -Parameters @{ since = (Get-Date).AddDays(-7) } -Script $ml -Function processOrders
+        -Parameters @{ since = (Get-Date).AddDays(-7) } -Script $ml -Function summarizeOrders
     Write-Host ("Weekly revenue: {0:N2} from {1} orders (average {2:N2})" -f $week.total_revenue, $week.total_orders, $week.average_order)
     Write-Host "Orders by status:"
     foreach ($status in $week.by_status.psobject.Properties) {
@@ -108,12 +108,12 @@ CREATE TABLE products (
     if ($check.revenue -ne $week.total_revenue) { throw "ML revenue $($week.total_revenue) differs from SQL $($check.revenue)" }
     Write-Host "SQL agrees: sum(total) = $($check.revenue) (decimal, exact)"
 
-    # 5. Batch insert with processing: processRecords stamps created_at and sets processed.
+    # 5. Batch insert with processing: stampProducts stamps created_at and sets processed.
     $newRecords = @(
         @{ product = 'Widget'; quantity = 10; price = 29.99 }
         @{ product = 'Gadget'; quantity = 5; price = 49.99 }
     )
-    $summary = $newRecords | Add-MlRecord -Connection shop -Table products -Script $ml -BatchFunction processRecords
+    $summary = $newRecords | Add-MlRecord -Connection shop -Table products -Script $ml -BatchFunction stampProducts
     Write-Host "Inserted $($summary.Inserted) records"
     Invoke-MlQuery -Connection shop -Query 'SELECT id, product, quantity, price, created_at, processed FROM products ORDER BY id' |
         Format-Table -AutoSize | Out-String | Write-Host

@@ -5,14 +5,14 @@
     Redis scenario, end to end).
 
 .DESCRIPTION
-    1. Set-MlCache passes two users through enrichCache (adds cached_at and ttl) and stores them as
+    1. Set-MlCache passes two users through stampEntry (adds cached_at and ttl) and stores them as
        JSON with a one-hour expiry.
-    2. Get-MlCache -Key reads one back through processCachedUser (adds last_accessed and
+    2. Get-MlCache -Key reads one back through touchUser (adds last_accessed and
        access_count).
     3. Get-MlCache -Pattern finds every cached user with SCAN (on every primary of a cluster, never
-       KEYS) and calls analyzeCache once with {items, count}.
+       KEYS) and calls cacheReport once with {items, count}.
     4. Remove-MlCache deletes the example's keys again.
-    The ML functions are in ml/redis_processors.ml beside this script.
+    The ML functions are in ml/cache.ml beside this script.
 
 .PARAMETER ConnectionString
     A StackExchange.Redis configuration string: 'localhost:6379', several endpoints
@@ -44,7 +44,7 @@ if (-not (Get-Module MlDb)) {
     if (Test-Path -LiteralPath $built) { Import-Module $built } else { Import-Module MlDb }
 }
 
-$ml = Import-MlScript -Path (Join-Path $PSScriptRoot 'ml/redis_processors.ml')
+$ml = Import-MlScript -Path (Join-Path $PSScriptRoot 'ml/cache.ml')
 $connect = @{ Provider = 'Redis'; ConnectionString = $ConnectionString; Name = 'cache' }
 if ($Credential) { $connect.Credential = $Credential }
 Connect-MlDatabase @connect
@@ -53,13 +53,13 @@ $keys = "${KeyPrefix}user:123", "${KeyPrefix}user:456"
 try {
     # 1. Process with ML, then store as JSON with an expiry of one hour.
     Set-MlCache -Connection cache -Key $keys[0] -InputObject ([ordered]@{ name = 'John'; email = 'john@example.com' }) `
-        -Script $ml -Function enrichCache -ExpirySeconds 3600
+        -Script $ml -Function stampEntry -ExpirySeconds 3600
     Set-MlCache -Connection cache -Key $keys[1] -InputObject ([ordered]@{ name = 'Jane'; email = 'jane@example.com' }) `
-        -Script $ml -Function enrichCache -ExpirySeconds 3600
+        -Script $ml -Function stampEntry -ExpirySeconds 3600
     "Stored: $(Get-MlCache -Connection cache -Key $keys[0] -Raw)"
 
     # 2. Read one back and process it with ML.
-    $user = Get-MlCache -Connection cache -Key $keys[0] -Script $ml -Function processCachedUser
+    $user = Get-MlCache -Connection cache -Key $keys[0] -Script $ml -Function touchUser
     "User accessed $($user.access_count) times (last at $($user.last_accessed))"
 
     # A key that does not exist gives -Default (or nothing).
@@ -67,7 +67,7 @@ try {
     "user:999 is $missing"
 
     # 3. Analyse every cached user: SCAN page by page, then one ML call with {items, count}.
-    $result = Get-MlCache -Connection cache -Pattern "${KeyPrefix}user:*" -Script $ml -Function analyzeCache
+    $result = Get-MlCache -Connection cache -Pattern "${KeyPrefix}user:*" -Script $ml -Function cacheReport
     "Cached users: $($result.total_items)"
     "Total size: $($result.estimated_size_bytes) bytes"
 }
