@@ -8,6 +8,13 @@ BeforeAll {
     Import-MlTestModule
     $script:Seed = Join-Path (Get-MlTestSharedPath) 'seed/ml'
     $script:Server = Get-MlTestService -Name Postgres
+    if ($script:Server) {
+        # The type table reads and writes citext; the test role owns its database, so it may add
+        # the (trusted) extension itself — this file must not rely on another suite having done it.
+        Connect-MlDatabase -Provider Postgres -ConnectionString $script:Server -Name pg_setup
+        try { $null = Invoke-MlQuery -Connection pg_setup -Query 'CREATE EXTENSION IF NOT EXISTS citext SCHEMA public' }
+        finally { Disconnect-MlDatabase -Name pg_setup }
+    }
 
     # A schema of its own per test, first on the search path: tables of one test never meet another's.
     function script:New-PgSchema([string[]] $Sql = @()) {
