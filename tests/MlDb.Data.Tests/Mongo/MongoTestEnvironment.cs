@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using MlDb.Data.Mongo;
 using MlDb.Data.Processing;
@@ -28,16 +27,9 @@ internal static class MongoTestEnvironment
 {
     public const string Variable = "MLDB_TEST_MONGO";
     public const string KindVariable = "MLDB_TEST_MONGO_KIND";
-    public const string ServicesDirVariable = "MLDB_TEST_SERVICES_DIR";
+    public const string ServicesDirVariable = TestServices.ServicesDirVariable;
 
-    private static readonly Lazy<Dictionary<string, string>> File = new(ReadServicesFile);
-
-    public static string? Get(string variable)
-    {
-        string? value = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(value)) File.Value.TryGetValue(variable, out value);
-        return string.IsNullOrWhiteSpace(value) ? null : value;
-    }
+    public static string? Get(string variable) => TestServices.Get(variable);
 
     public static string ServerUri => Get(Variable) ?? throw new InvalidOperationException(SkipReason);
 
@@ -49,25 +41,6 @@ internal static class MongoTestEnvironment
         "tests/services/services.sh; by hand: tests/services/services.sh start <dir> mongo, then export the lines of <dir>/services.env " +
         $"(or set MLDB_SERVICES_ENV=<dir>/services.env), or set {Variable} to the URI of a real mongod.";
 
-    private static Dictionary<string, string> ReadServicesFile()
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? path = Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV");
-        if (string.IsNullOrEmpty(path) || !System.IO.File.Exists(path)) return values;
-        foreach (var line in System.IO.File.ReadAllLines(path))
-        {
-            string trimmed = line.Trim();
-            if (trimmed.Length == 0 || trimmed[0] == '#') continue;
-            int eq = trimmed.IndexOf('=');
-            if (eq <= 0) continue;
-            string value = trimmed[(eq + 1)..].Trim();
-            if (value.Length >= 2 && (value[0] == '\'' || value[0] == '"') && value[^1] == value[0]) value = value[1..^1];
-            values[trimmed[..eq].Trim()] = value;
-        }
-        return values;
-    }
-
-    /// <summary>A unique database name for one test (the server is shared by the whole run).</summary>
     public static string NewDatabase(string name = "t") => $"mldb_{name}_{Guid.NewGuid().ToString("N")[..12]}";
 
     public static MongoMlConnection Connect(string? database = null, string name = "mongo-test", NetworkCredential? credential = null, string? uri = null) =>
@@ -103,46 +76,12 @@ internal static class MongoTestEnvironment
     public static string? ServicesDir()
     {
         if (!IsWireServer || Get(Variable) is not { } uri) return null;
-        var candidates = new List<string>();
-        if (Environment.GetEnvironmentVariable(ServicesDirVariable) is { Length: > 0 } d) candidates.Add(d);
-        if (File.Value.TryGetValue(ServicesDirVariable, out var fromFile)) candidates.Add(fromFile);
-        string? envFile = Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV");
-        if (!string.IsNullOrEmpty(envFile) && System.IO.File.Exists(envFile))
-        {
-            foreach (var line in System.IO.File.ReadAllLines(envFile))
-            {
-                string t = line.Trim();
-                if (t.StartsWith(ServicesDirVariable + "=", StringComparison.Ordinal))
-                    candidates.Add(t[(ServicesDirVariable.Length + 1)..].Trim('\'', '"'));
-            }
-        }
-        foreach (var c in candidates.ToArray())
-            if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(c)) is { } parent) candidates.Add(Path.Combine(parent, "mongo"));
-        foreach (var c in candidates)
-        {
-            string portFile = Path.Combine(c, "mongo", "port");
-            if (System.IO.File.Exists(portFile) && uri.Contains(":" + System.IO.File.ReadAllText(portFile).Trim() + "/", StringComparison.Ordinal)) return c;
-        }
-        return null;
+        string port = new MongoUrl(uri).Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TestServices.FindStateDir("mongo", Path.Combine("mongo", "port"), port);
     }
 
     /// <summary>tests/services/mongo.sh with the given arguments; throws when it fails.</summary>
-    public static void MongoScript(params string[] arguments)
-    {
-        string script = Path.Combine(RepoRoot(), "tests", "services", "mongo.sh");
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(script);
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("mongo.sh " + string.Join(' ', arguments) + " took over 2 minutes"); }
-        if (process.ExitCode != 0) throw new InvalidOperationException($"mongo.sh {string.Join(' ', arguments)} exited with {process.ExitCode}: {stdout.Result}{stderr.Result}");
-    }
-
-    /// <summary>The repository root, from this file's place in it (tests/MlDb.Data.Tests/Mongo).</summary>
-    public static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
+    public static void MongoScript(params string[] arguments) => TestServices.RunScript("mongo.sh", arguments);
 
     public static MlObject Obj(params (string Key, MlValue Value)[] pairs) => TestSupport.Obj(pairs);
 }

@@ -30,45 +30,14 @@ internal static class PgOutage
     /// service's folder: every candidate (that variable, each such line of MLDB_SERVICES_ENV, and a
     /// 'postgres' folder beside them) is checked against the server's port.
     /// </summary>
-    public static string? ServicesDir
-    {
-        get
-        {
-            if (PgServer.ConnectionString is not { } cs) return null;
-            string port = new NpgsqlConnectionStringBuilder(cs).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var candidates = new List<string>();
-            if (Environment.GetEnvironmentVariable("MLDB_TEST_SERVICES_DIR") is { Length: > 0 } d) candidates.Add(d);
-            if (Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV") is { Length: > 0 } file && File.Exists(file))
-            {
-                foreach (var line in File.ReadAllLines(file))
-                {
-                    string t = line.Trim();
-                    if (!t.StartsWith("MLDB_TEST_SERVICES_DIR=", StringComparison.Ordinal)) continue;
-                    candidates.Add(t["MLDB_TEST_SERVICES_DIR=".Length..].Trim('\'', '"'));
-                }
-            }
-            foreach (var c in candidates.ToArray())
-                if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(c)) is { } parent) candidates.Add(Path.Combine(parent, "postgres"));
-            foreach (var c in candidates)
-            {
-                string portFile = Path.Combine(c, "postgres", "port");
-                if (File.Exists(portFile) && File.ReadAllText(portFile).Trim() == port) return c;
-            }
-            return null;
-        }
-    }
+    public static string? ServicesDir =>
+        PgServer.ConnectionString is { } cs
+            ? TestServices.FindStateDir("postgres", Path.Combine("postgres", "port"),
+                new NpgsqlConnectionStringBuilder(cs).Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : null;
 
     /// <summary>tests/services/postgres.sh stop-server|start-server on the shared test server.</summary>
-    public static void Server(string command)
-    {
-        var script = Path.Combine(PgServer.RepoRoot(), "tests", "services", "postgres.sh");
-        var psi = new ProcessStartInfo("bash", [script, command, ServicesDir!]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(psi)!;
-        string stderr = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(120_000)) throw new TimeoutException($"postgres.sh {command} did not finish");
-        if (process.ExitCode != 0) throw new InvalidOperationException($"postgres.sh {command} failed ({process.ExitCode}): {stderr}");
-    }
+    public static void Server(string command) => TestServices.RunScript("postgres.sh", command, ServicesDir!);
 }
 
 [Collection(PostgresCollection.Name)]

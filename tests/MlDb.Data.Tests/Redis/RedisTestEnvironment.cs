@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using MlDb.Data.Processing;
 using MlDb.Data.Redis;
@@ -18,16 +17,9 @@ internal static class RedisTestEnvironment
     public const string AuthVariable = "MLDB_TEST_REDIS_AUTH";
     public const string PasswordVariable = "MLDB_TEST_REDIS_PASSWORD";
     public const string ClusterVariable = "MLDB_TEST_REDIS_CLUSTER";
-    public const string ServicesDirVariable = "MLDB_TEST_SERVICES_DIR";
+    public const string ServicesDirVariable = TestServices.ServicesDirVariable;
 
-    private static readonly Lazy<Dictionary<string, string>> File = new(ReadServicesFile);
-
-    public static string? Get(string variable)
-    {
-        string? value = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(value)) File.Value.TryGetValue(variable, out value);
-        return string.IsNullOrWhiteSpace(value) ? null : value;
-    }
+    public static string? Get(string variable) => TestServices.Get(variable);
 
     public static string Standalone => Get(StandaloneVariable) ?? throw new InvalidOperationException(SkipReason(StandaloneVariable));
 
@@ -53,41 +45,7 @@ internal static class RedisTestEnvironment
     {
         string? standalone = Get(StandaloneVariable);
         if (standalone is null) return null;
-        string port = standalone[(standalone.LastIndexOf(':') + 1)..];
-        var candidates = new List<string>();
-        if (Get(ServicesDirVariable) is { } fromEnv) candidates.Add(fromEnv);
-        foreach (var (key, value) in ReadLines(Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV")))
-            if (key == ServicesDirVariable) candidates.Add(value);
-        foreach (var c in candidates.ToArray())
-            if (Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(c)) is { } parent) candidates.Add(Path.Combine(parent, "redis"));
-        foreach (var c in candidates)
-        {
-            string portFile = Path.Combine(c, "redis", "standalone", "port");
-            if (System.IO.File.Exists(portFile) && System.IO.File.ReadAllText(portFile).Trim() == port) return c;
-        }
-        return null;
-    }
-
-    private static Dictionary<string, string> ReadServicesFile()
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in ReadLines(Environment.GetEnvironmentVariable("MLDB_SERVICES_ENV"))) values[key] = value;
-        return values;
-    }
-
-    private static IEnumerable<(string Key, string Value)> ReadLines(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || !System.IO.File.Exists(path)) yield break;
-        foreach (var line in System.IO.File.ReadAllLines(path))
-        {
-            string trimmed = line.Trim();
-            if (trimmed.Length == 0 || trimmed[0] == '#') continue;
-            int eq = trimmed.IndexOf('=');
-            if (eq <= 0) continue;
-            string value = trimmed[(eq + 1)..].Trim();
-            if (value.Length >= 2 && (value[0] == '\'' || value[0] == '"') && value[^1] == value[0]) value = value[1..^1];
-            yield return (trimmed[..eq].Trim(), value);
-        }
+        return TestServices.FindStateDir("redis", Path.Combine("redis", "standalone", "port"), standalone[(standalone.LastIndexOf(':') + 1)..]);
     }
 
     /// <summary>A unique key prefix for one test (the test servers are shared by the whole run).</summary>
@@ -115,21 +73,8 @@ internal static class RedisTestEnvironment
         ShouldWrite = shouldWrite,
     };
 
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
-
     /// <summary>tests/services/redis.sh with the given arguments; throws when it fails.</summary>
-    public static void RedisScript(params string[] arguments)
-    {
-        string script = Path.Combine(RepoRoot(), "tests", "services", "redis.sh");
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(script);
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("redis.sh " + string.Join(' ', arguments) + " took over 2 minutes"); }
-        if (process.ExitCode != 0) throw new InvalidOperationException($"redis.sh {string.Join(' ', arguments)} exited with {process.ExitCode}: {output}");
-    }
+    public static void RedisScript(params string[] arguments) => TestServices.RunScript("redis.sh", arguments);
 }
 
 /// <summary>
