@@ -7,6 +7,7 @@
     Tasks:
       build    Release build; assembles the module folder out/MlDb:
                  MlDb.psd1, MlDb.PowerShell.dll (the cmdlets), everything in module/,
+                 en-US/MlDb.PowerShell.dll-Help.xml generated from src/MlDb.PowerShell/Help/*.md,
                  deps/ (MlDb.Language, MlDb.Data, every driver and its natives: loaded only into
                  the module's private AssemblyLoadContext).
       test     build and package, then every xunit project under tests/ (dotnet test) and every
@@ -38,11 +39,22 @@ param(
     # Minutes the whole test task may take: a test process that would run past it is stopped (and
     # the ones not started are counted as failed), so the summary line is always printed within
     # CI's limit.
-    [int] $TimeBudgetMinutes = 80
+    [int] $TimeBudgetMinutes = 80,
+
+    # Test task, for the edit-test loop: run only the xunit projects and Pester files whose names
+    # match one of these wildcards (e.g. 'Add-MlRecord', 'MlDb.Data.Tests', '*Mongo*'). Without it,
+    # everything runs (CI).
+    [string[]] $Filter = @(),
+
+    # Test task: use the servers of this services.env (tests/services/services.sh start <dir>)
+    # instead of starting and stopping throwaway ones. Default: $env:MLDB_DEV_SERVICES_ENV.
+    [string] $ServicesEnv = $env:MLDB_DEV_SERVICES_ENV
 )
 
 $ErrorActionPreference = 'Stop'
 $PSNativeCommandUseErrorActionPreference = $false
+# pwsh -File passes "a,b" as one string: split it here.
+$Filter = @($Filter | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 Set-StrictMode -Version Latest
 
 $Root = $PSScriptRoot
@@ -150,6 +162,13 @@ function Invoke-BuildTask {
     }
     Remove-Item -LiteralPath $StagingDir -Recurse -Force
 
+    # The MAML help is generated from src/MlDb.PowerShell/Help/*.md and the built cmdlets (syntax,
+    # types, pipeline input), in a fresh pwsh because importing the module cannot be undone.
+    $helpScript = Join-Path $Root 'src/MlDb.PowerShell/Help/Build-Help.ps1'
+    $helpFile = Join-Path $ModuleDir 'en-US/MlDb.PowerShell.dll-Help.xml'
+    $exit = Invoke-PwshChild -Arguments @('-File', $helpScript, '-Manifest', (Join-Path $ModuleDir 'MlDb.psd1'), '-OutFile', $helpFile) -TimeoutSeconds 300
+    if ($exit -ne 0) { throw "Generating the help (src/MlDb.PowerShell/Help/Build-Help.ps1) failed with exit code $exit." }
+
     Assert-ModuleLayout
     Write-Step "Module ready: $ModuleDir"
 }
@@ -232,6 +251,18 @@ function Publish-TestSupport {
     Invoke-Dotnet publish (Join-Path $Root 'tests/support/MlDb.TestSupport.csproj') -c Release -o $TestSupportDir --nologo
 }
 
+# Exports the KEY=value lines of a services.env file into this process's environment.
+function Import-ServicesEnvFile([string] $Path) {
+    foreach ($line in Get-Content -LiteralPath $Path) {
+        if ($line -match '^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$') {
+            $value = $Matches[2].Trim()
+            if ($value.Length -ge 2 -and $value[0] -eq $value[-1] -and $value[0] -in '"', "'") { $value = $value.Substring(1, $value.Length - 2) }
+            Set-Item -LiteralPath "env:$($Matches[1])" -Value $value
+            Write-Host "    $($Matches[1]) is set"
+        }
+    }
+}
+
 # Starts each service of tests/services/services.sh in a state folder of its own, so that one
 # that cannot start (services.sh then stops everything in its folder) does not take the others
 # down; exports the KEY=value lines of each services.env. Returns the folders to stop.
@@ -254,14 +285,7 @@ function Start-TestService([string] $StateDir) {
             if (Test-Path -LiteralPath $dir) { $dir }
             continue
         }
-        foreach ($line in Get-Content -LiteralPath $envFile) {
-            if ($line -match '^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$') {
-                $value = $Matches[2].Trim()
-                if ($value.Length -ge 2 -and $value[0] -eq $value[-1] -and $value[0] -in '"', "'") { $value = $value.Substring(1, $value.Length - 2) }
-                Set-Item -LiteralPath "env:$($Matches[1])" -Value $value
-                Write-Host "    $($Matches[1]) is set"
-            }
-        }
+        Import-ServicesEnvFile $envFile
         $dir
     }
     # The helpers of tests/pester read the variables; MLDB_SERVICES_ENV names one file for a
@@ -282,9 +306,19 @@ function Stop-TestService([string[]] $StateDirs) {
     }
 }
 
+# True when -Filter is empty or one of its wildcards matches the suite name (project or file base name).
+function Test-SuiteSelected([string] $Name) {
+    if (-not $Filter) { return $true }
+    foreach ($pattern in $Filter) {
+        if ($Name -like $pattern -or $Name -like "$pattern.Tests" -or $Name -like "*$pattern*") { return $true }
+    }
+    $false
+}
+
 function Get-XunitProject {
     Get-ChildItem -LiteralPath (Join-Path $Root 'tests') -Recurse -Filter '*.csproj' |
         Where-Object { (Get-Content -LiteralPath $_.FullName -Raw) -match 'Include="xunit(\.v3)?"' } |
+        Where-Object { Test-SuiteSelected $_.BaseName } |
         Sort-Object FullName
 }
 
@@ -369,8 +403,10 @@ function Invoke-PesterFile([IO.FileInfo] $File) {
 
 function Invoke-TestTask([Collections.Generic.List[object]] $Results) {
     Invoke-BuildTask
-    $package = Invoke-PackageTask
-    Publish-TestSupport
+    $pesterFiles = @(Get-ChildItem -LiteralPath (Join-Path $Root 'tests/pester') -Recurse -Filter '*.Tests.ps1' |
+        Where-Object { Test-SuiteSelected ($_.BaseName -replace '\.Tests$', '') } | Sort-Object FullName)
+    $package = if (-not $Filter -or ($pesterFiles | Where-Object Name -EQ 'Packaging.Tests.ps1')) { Invoke-PackageTask } else { '' }
+    if ($pesterFiles -or -not (Test-Path -LiteralPath (Join-Path $TestSupportDir 'Pester'))) { Publish-TestSupport }
     $null = New-Item -ItemType Directory -Force -Path (Join-Path $ResultsDir 'xunit'), (Join-Path $ResultsDir 'pester')
 
     $testEnvironment = @{
@@ -384,14 +420,20 @@ function Invoke-TestTask([Collections.Generic.List[object]] $Results) {
     foreach ($key in $testEnvironment.Keys) { Set-Item -LiteralPath "env:$key" -Value $testEnvironment[$key] }
 
     $stateDir = Join-Path ([IO.Path]::GetTempPath()) ("mldb-services-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
-    $null = New-Item -ItemType Directory -Path $stateDir
     $serviceDirs = @()
     try {
-        $serviceDirs = @(Start-TestService $stateDir)
-        foreach ($project in Get-XunitProject) { $Results.Add((Invoke-XunitProject $project)) }
-        foreach ($file in Get-ChildItem -LiteralPath (Join-Path $Root 'tests/pester') -Recurse -Filter '*.Tests.ps1' | Sort-Object FullName) {
-            $Results.Add((Invoke-PesterFile $file))
+        if ($ServicesEnv) {
+            if (-not (Test-Path -LiteralPath $ServicesEnv)) { throw "-ServicesEnv '$ServicesEnv' does not exist (tests/services/services.sh start <dir> writes <dir>/services.env)." }
+            Write-Step "Using the running test services of $ServicesEnv"
+            Import-ServicesEnvFile $ServicesEnv
+            $env:MLDB_SERVICES_ENV = (Resolve-Path -LiteralPath $ServicesEnv).Path
         }
+        else {
+            $null = New-Item -ItemType Directory -Path $stateDir
+            $serviceDirs = @(Start-TestService $stateDir)
+        }
+        foreach ($project in Get-XunitProject) { $Results.Add((Invoke-XunitProject $project)) }
+        foreach ($file in $pesterFiles) { $Results.Add((Invoke-PesterFile $file)) }
     }
     finally {
         if ($serviceDirs) { Stop-TestService $serviceDirs }

@@ -35,6 +35,12 @@ public sealed record MlCallOptions
     /// <summary>Most elements in one array or object; null = none.</summary>
     public int? MaxCollectionSize { get; init; }
 
+    /// <summary>
+    /// Most memory the values of one call may hold, in bytes (strings, arrays, objects it builds,
+    /// as an estimate of their retained size); null = none. Exceeding it is a LimitError.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
+
     /// <summary>Most UTF-16 code units in one string; null = none.</summary>
     public int? MaxStringLength { get; init; }
 

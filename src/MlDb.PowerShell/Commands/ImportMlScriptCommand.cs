@@ -6,7 +6,7 @@ namespace MlDb.PowerShell.Commands;
 /// <summary>Import-MlScript: compiles a .ml file (once per file version) and returns the script object.</summary>
 [Cmdlet(VerbsData.Import, "MlScript")]
 [OutputType(typeof(MlScriptInfo))]
-public sealed class ImportMlScriptCommand : MlCmdlet
+public sealed class ImportMlScriptCommand : MlSandboxedCmdlet
 {
     /// <summary>The .ml file (relative to the current location; PowerShell drives work).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

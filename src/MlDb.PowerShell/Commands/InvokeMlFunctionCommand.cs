@@ -7,7 +7,7 @@ namespace MlDb.PowerShell.Commands;
 /// <summary>Invoke-MlFunction: calls an ML function with no database (the way to unit-test ML in Pester).</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MlFunction", DefaultParameterSetName = ArgumentsSet)]
 [OutputType(typeof(PSObject))]
-public sealed class InvokeMlFunctionCommand : MlCmdlet
+public sealed class InvokeMlFunctionCommand : MlSandboxedCmdlet
 {
     public const string ArgumentsSet = "Arguments";
     public const string PipelineSet = "Pipeline";
@@ -36,11 +36,6 @@ public sealed class InvokeMlFunctionCommand : MlCmdlet
     [AllowNull]
     public object? InputObject { get; set; }
 
-    /// <summary>Limit for each call, in seconds (MlDb.CommandTimeout when exceeded).</summary>
-    [Parameter]
-    [ValidateRange(1, int.MaxValue)]
-    public int TimeoutSeconds { get; set; }
-
     /// <summary>Writes ML objects as ordered dictionaries instead of PSCustomObjects.</summary>
     [Parameter]
     public SwitchParameter AsHashtable { get; set; }
@@ -50,13 +45,13 @@ public sealed class InvokeMlFunctionCommand : MlCmdlet
     protected override void BeginProcessing()
     {
         var info = ResolveScript(Script);
-        _ = ResolveFunction(info, Function, TimeoutSeconds);
+        _ = ResolveFunction(info, Function);
         _script = (MlScript)info.Script;
     }
 
     protected override void ProcessRecord()
     {
-        var options = CallOptions(TimeoutSeconds);
+        var options = CallOptions();
         if (ParameterSetName == PipelineSet)
         {
             try

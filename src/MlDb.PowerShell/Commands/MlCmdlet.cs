@@ -78,22 +78,27 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
 
     // ---- ML call options, output and progress ------------------------------------------------------
 
-    /// <summary>Options for every ML call of this command: Ctrl+C, the -TimeoutSeconds limit, output routed to streams.</summary>
-    internal MlCallOptions CallOptions(int timeoutSeconds) => new()
+    /// <summary>The sandbox limits of this command's ML calls (none unless the cmdlet takes the limit parameters).</summary>
+    internal virtual MlSandboxLimits Limits => MlSandboxLimits.None;
+
+    /// <summary>Options for every ML call of this command: Ctrl+C, the sandbox limits, output routed to streams.</summary>
+    internal MlCallOptions CallOptions() => Limits.Apply(new MlCallOptions
     {
         CancellationToken = CancellationToken,
-        Timeout = timeoutSeconds > 0 ? TimeSpan.FromSeconds(timeoutSeconds) : null,
         Output = (level, text) => _scriptOutput.Enqueue(((int)level, text)),
-    };
+    });
 
-    /// <summary>The flow context of this command: cancellation, timeout, verbose SQL, progress, and the write gate.</summary>
+    /// <summary>
+    /// The flow context of this command: cancellation, the command timeout (-TimeoutSeconds, also
+    /// the limit of each database command), verbose SQL, progress, and the write gate.
+    /// </summary>
     internal FlowContext CreateFlowContext(int timeoutSeconds, string activity, bool gateWrites)
     {
         return new FlowContext
         {
             CancellationToken = CancellationToken,
             CommandTimeout = timeoutSeconds > 0 ? TimeSpan.FromSeconds(timeoutSeconds) : null,
-            CallOptions = CallOptions(timeoutSeconds),
+            CallOptions = CallOptions(),
             Log = WriteVerbose,
             Progress = (status, count) => ReportProgress(activity, status, count),
             ShouldWrite = gateWrites ? (target, action) => { FlushScriptOutput(); return ShouldProcess(target, action); } : null,
@@ -161,7 +166,7 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
         string full = ResolveFilePath(path, mustExist: true, "MlDb." + MlDbErrorIds.ScriptNotFound, "ML script");
         try
         {
-            return ScriptCache.Get(full, CallOptions(0));
+            return ScriptCache.Get(full, CallOptions());
         }
         catch (MlScriptException ex)
         {
@@ -180,11 +185,11 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>The function of a script, checked to exist (MlDb.UnknownFunction otherwise).</summary>
-    internal MlFunctionCall ResolveFunction(MlScriptInfo script, string name, int timeoutSeconds)
+    internal MlFunctionCall ResolveFunction(MlScriptInfo script, string name)
     {
         try
         {
-            return new MlFunctionCall((MlScript)script.Script, name, CallOptions(timeoutSeconds));
+            return new MlFunctionCall((MlScript)script.Script, name, CallOptions());
         }
         catch (MlDbException ex)
         {
@@ -252,8 +257,42 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
     }
 }
 
-/// <summary>A cmdlet that works on a connection: <c>-Connection</c> (name or object; <c>default</c> when omitted).</summary>
-public abstract class MlConnectedCmdlet : MlCmdlet
+/// <summary>
+/// A cmdlet that runs ML: the sandbox limits of every ML call it makes (spec §12), as parameters.
+/// Module-wide defaults come the PowerShell way: <c>$PSDefaultParameterValues['*-Ml*:MaxMemoryMB'] = 256</c>.
+/// </summary>
+public abstract class MlSandboxedCmdlet : MlCmdlet
+{
+    /// <summary>Limit for each ML call (and each database command), in seconds (default: none). Exceeding it is the MlDb.CommandTimeout error.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int TimeoutSeconds { get; set; }
+
+    /// <summary>Most ML steps (statements, loop iterations, calls) in one ML call (default: none).</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxSteps { get; set; }
+
+    /// <summary>Most memory one ML call may hold, in megabytes (default: none).</summary>
+    [Parameter]
+    [ValidateRange(1, 1024 * 1024)]
+    public int MaxMemoryMB { get; set; }
+
+    /// <summary>Most elements in one ML array or object (default: none).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxCollectionSize { get; set; }
+
+    /// <summary>Most UTF-16 code units in one ML string (default: none).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxStringLength { get; set; }
+
+    internal override MlSandboxLimits Limits => new(TimeoutSeconds, MaxSteps, MaxMemoryMB, MaxCollectionSize, MaxStringLength);
+}
+
+/// <summary>A cmdlet that works on a connection but runs no ML: <c>-Connection</c> (name or object; <c>default</c> when omitted).</summary>
+public abstract class MlConnectedCmdlet : MlCmdlet, IMlConnectionParameter
 {
     /// <summary>A connection name or the object Connect-MlDatabase -PassThru returned; default: the connection named 'default'.</summary>
     [Parameter]
@@ -261,11 +300,21 @@ public abstract class MlConnectedCmdlet : MlCmdlet
     [ArgumentCompleter(typeof(MlConnectionNameCompleter))]
     [ValidateNotNull]
     public object? Connection { get; set; }
+}
 
+/// <summary>A cmdlet with a <c>-Connection</c> parameter.</summary>
+internal interface IMlConnectionParameter
+{
+    object? Connection { get; }
+}
+
+/// <summary>Resolves a <c>-Connection</c> value (name, object, or omitted) for any cmdlet that has one.</summary>
+internal static class ConnectionResolver
+{
     /// <summary>The resolved connection (MlDb.ConnectionNotFound when the name is not registered or the object was closed).</summary>
-    internal MlConnection ResolveConnection()
+    public static MlConnection ResolveConnection<T>(this T cmdlet) where T : MlCmdlet, IMlConnectionParameter
     {
-        var value = Connection is PSObject pso ? pso.BaseObject : Connection;
+        var value = cmdlet.Connection is PSObject pso ? pso.BaseObject : cmdlet.Connection;
         MlConnectionInfo? info = value as MlConnectionInfo;
         string name = value as string ?? ConnectionRegistry.DefaultName;
         info ??= ConnectionRegistry.Current.Get(name);
@@ -274,29 +323,38 @@ public abstract class MlConnectedCmdlet : MlCmdlet
             string hint = ConnectionRegistry.Current.All() is { Length: > 0 } all
                 ? "Connected: " + string.Join(", ", all.Select(c => c.Name)) + "."
                 : "No connection is open: use Connect-MlDatabase first.";
-            ThrowError("MlDb." + MlDbErrorIds.ConnectionNotFound, ErrorCategory.ObjectNotFound, $"There is no connection named '{name}'. {hint}", name);
+            cmdlet.ThrowError("MlDb." + MlDbErrorIds.ConnectionNotFound, ErrorCategory.ObjectNotFound, $"There is no connection named '{name}'. {hint}", name);
         }
         var connection = (MlConnection)info!.Connection;
         if (connection.IsDisposed)
-            ThrowError("MlDb." + MlDbErrorIds.ConnectionNotFound, ErrorCategory.ResourceUnavailable,
+            cmdlet.ThrowError("MlDb." + MlDbErrorIds.ConnectionNotFound, ErrorCategory.ResourceUnavailable,
                 $"The connection '{connection.Name}' has been closed (Disconnect-MlDatabase, or replaced by a new connection of that name).", info);
         return connection;
     }
 
-    /// <summary>The resolved connection, which must be a SQL one (MlDb.WrongProvider otherwise).</summary>
-    internal MlSqlConnection ResolveSqlConnection(string what)
+    /// <summary>The resolved connection, which must be of provider type <typeparamref name="TConnection"/> (MlDb.WrongProvider otherwise).</summary>
+    public static TConnection ResolveConnection<TCmdlet, TConnection>(this TCmdlet cmdlet, string what, string needs)
+        where TCmdlet : MlCmdlet, IMlConnectionParameter
+        where TConnection : MlConnection
     {
-        var connection = ResolveConnection();
-        if (connection is MlSqlConnection sql) return sql;
-        ThrowError("MlDb." + MlDbErrorIds.WrongProvider, ErrorCategory.InvalidArgument,
-            $"{what} needs a SQL connection (Sqlite or Postgres); '{connection.Name}' is a {connection.Provider} connection.", connection.Name);
+        var connection = cmdlet.ResolveConnection();
+        if (connection is TConnection typed) return typed;
+        cmdlet.ThrowError("MlDb." + MlDbErrorIds.WrongProvider, ErrorCategory.InvalidArgument,
+            $"{what} needs {needs}; '{connection.Name}' is a {connection.Provider} connection.", connection.Name);
         throw new InvalidOperationException();
     }
 }
 
-/// <summary>A connected cmdlet that runs ML: <c>-Script</c> (object or path, cached), <c>-Function</c>, <c>-TimeoutSeconds</c>.</summary>
-public abstract class MlScriptedCmdlet : MlConnectedCmdlet
+/// <summary>A connected cmdlet that runs ML: <c>-Connection</c>, <c>-Script</c> (object or path, cached), <c>-Function</c>, and the sandbox limits.</summary>
+public abstract class MlScriptedCmdlet : MlSandboxedCmdlet, IMlConnectionParameter
 {
+    /// <summary>A connection name or the object Connect-MlDatabase -PassThru returned; default: the connection named 'default'.</summary>
+    [Parameter]
+    [MlConnectionTransformation]
+    [ArgumentCompleter(typeof(MlConnectionNameCompleter))]
+    [ValidateNotNull]
+    public object? Connection { get; set; }
+
     /// <summary>A compiled script (Import-MlScript) or the path of a .ml file.</summary>
     [Parameter]
     [MlScriptTransformation]
@@ -309,12 +367,11 @@ public abstract class MlScriptedCmdlet : MlConnectedCmdlet
     [ArgumentCompleter(typeof(MlFunctionNameCompleter))]
     public string? Function { get; set; }
 
-    /// <summary>Limit for each ML call and each database command, in seconds (default: none). Exceeding it is the MlDb.CommandTimeout error.</summary>
-    [Parameter]
-    [ValidateRange(1, int.MaxValue)]
-    public int TimeoutSeconds { get; set; }
-
     private MlScriptInfo? _script;
+
+    /// <summary>The resolved connection, which must be a SQL one (MlDb.WrongProvider otherwise).</summary>
+    internal MlSqlConnection ResolveSqlConnection(string what) =>
+        this.ResolveConnection<MlScriptedCmdlet, MlSqlConnection>(what, "a SQL connection (Sqlite or Postgres)");
 
     /// <summary>The compiled -Script, or null when none was given.</summary>
     internal MlScriptInfo? ResolvedScript => _script ??= Script is null ? null : ResolveScript(Script);
@@ -326,6 +383,6 @@ public abstract class MlScriptedCmdlet : MlConnectedCmdlet
         var script = ResolvedScript;
         if (script is null)
             ThrowError("MlDb." + MlDbErrorIds.ScriptRequired, ErrorCategory.InvalidArgument, $"-{parameterName} names an ML function: give the script with -Script.", name);
-        return ResolveFunction(script!, name, TimeoutSeconds);
+        return ResolveFunction(script!, name);
     }
 }

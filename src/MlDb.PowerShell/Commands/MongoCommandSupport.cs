@@ -55,14 +55,8 @@ public sealed class MlPipelineTransformationAttribute : ArgumentTransformationAt
 internal static class MongoCommandSupport
 {
     /// <summary>The resolved connection, which must be a MongoDB one (MlDb.WrongProvider otherwise).</summary>
-    public static MongoMlConnection ResolveMongo(this MlConnectedCmdlet cmdlet, string what)
-    {
-        var connection = cmdlet.ResolveConnection();
-        if (connection is MongoMlConnection mongo) return mongo;
-        cmdlet.ThrowError("MlDb." + MlDbErrorIds.WrongProvider, ErrorCategory.InvalidArgument,
-            $"{what} needs a MongoDB connection; '{connection.Name}' is a {connection.Provider} connection. Connect with Connect-MlDatabase -Provider Mongo.", connection.Name);
-        throw new InvalidOperationException();
-    }
+    public static MongoMlConnection ResolveMongo<T>(this T cmdlet, string what) where T : MlCmdlet, IMlConnectionParameter =>
+        cmdlet.ResolveConnection<T, MongoMlConnection>(what, "a MongoDB connection (Connect-MlDatabase -Provider Mongo)");
 
     /// <summary>Invoke-MlQuery -Collection [-Filter] [-Limit] | -Collection -Pipeline.</summary>
     public static void InvokeMongoQuery(this InvokeMlQueryCommand cmd, bool pipeline)

@@ -9,14 +9,8 @@ namespace MlDb.PowerShell.Commands;
 internal static class RedisCacheSupport
 {
     /// <summary>The resolved connection, which must be a Redis one (MlDb.WrongProvider otherwise).</summary>
-    public static RedisMlConnection ResolveRedis(this MlConnectedCmdlet cmdlet, string what)
-    {
-        var connection = cmdlet.ResolveConnection();
-        if (connection is RedisMlConnection redis) return redis;
-        cmdlet.ThrowError("MlDb." + MlDbErrorIds.WrongProvider, ErrorCategory.InvalidArgument,
-            $"{what} needs a Redis connection; '{connection.Name}' is a {connection.Provider} connection. Connect with Connect-MlDatabase -Provider Redis.", connection.Name);
-        throw new InvalidOperationException();
-    }
+    public static RedisMlConnection ResolveRedis<T>(this T cmdlet, string what) where T : MlCmdlet, IMlConnectionParameter =>
+        cmdlet.ResolveConnection<T, RedisMlConnection>(what, "a Redis connection (Connect-MlDatabase -Provider Redis)");
 
     /// <summary>
     /// True when the error is about one key or value (bad JSON, wrong type, a rejected value, an ML

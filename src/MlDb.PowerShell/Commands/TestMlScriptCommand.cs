@@ -29,7 +29,7 @@ public sealed class TestMlScriptCommand : MlCmdlet
             }
             try
             {
-                var script = ScriptCache.CompileFresh(full, CallOptions(0));
+                var script = ScriptCache.CompileFresh(full, CallOptions());
                 FlushScriptOutput();
                 WriteVerbose($"{full} compiles: {string.Join(", ", script.FunctionNames)}");
                 WriteObject(true);

@@ -1,19 +1,19 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Writes module/en-US/MlDb.PowerShell.dll-Help.xml (MAML) from the Markdown pages beside this script.
+    Writes the MAML help (out/MlDb/en-US/MlDb.PowerShell.dll-Help.xml) from the Markdown pages beside this script.
 .DESCRIPTION
     One page per cmdlet (<Verb-Noun>.md) with the sections SYNOPSIS, DESCRIPTION, PARAMETERS
     (### -Name + text), EXAMPLES (### title, a ```powershell block, then remarks), OUTPUTS and
     NOTES. Syntax, parameter types, positions and pipeline input come from the cmdlets themselves,
     so the module must be built: pass its manifest (default: out/MlDb/MlDb.psd1).
-    Run it in a fresh pwsh after changing a page or a cmdlet's parameters, and commit the XML.
+    build.ps1 runs it on every build (in a fresh pwsh) and writes the XML into out/MlDb/en-US.
 .EXAMPLE
     pwsh -NoProfile -File src/MlDb.PowerShell/Help/Build-Help.ps1 -Manifest out/MlDb/MlDb.psd1
 #>
 param(
     [string] $Manifest = (Join-Path $PSScriptRoot '../../../out/MlDb/MlDb.psd1'),
-    [string] $OutFile = (Join-Path $PSScriptRoot '../../../module/en-US/MlDb.PowerShell.dll-Help.xml')
+    [string] $OutFile = (Join-Path $PSScriptRoot '../../../out/MlDb/en-US/MlDb.PowerShell.dll-Help.xml')
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
