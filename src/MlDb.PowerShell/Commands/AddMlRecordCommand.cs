@@ -51,6 +51,24 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
     [ValidateRange(1, 1_000_000)]
     public int BatchSize { get; set; } = 1000;
 
+    /// <summary>Per-record mode: records per transaction (MongoDB: per insert group), default 1000; a group also commits after a short time and at the end. 1 commits each record on its own.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int CommitSize { get; set; } = 1000;
+
+    /// <summary>What a record whose -Key already exists does: Error (default; the record is skipped with an error), Ignore (the existing row stays), Update (its other columns are set).</summary>
+    [Parameter]
+    public MlConflictAction OnConflict { get; set; } = MlConflictAction.Error;
+
+    /// <summary>The columns (MongoDB: fields) that identify a record for -OnConflict: a primary key or unique constraint.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Key { get; set; }
+
+    /// <summary>Writes each record as written (after its function), with its new key, instead of the bare key.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
     private MongoRecordWriter? _mongo;
     private SqlRecordInserter? _inserter;
     private SqlBatchInserter? _batcher;

@@ -11,6 +11,19 @@ public enum MlDbProvider
     Redis,
 }
 
+/// <summary>What <c>Add-MlRecord -OnConflict</c> does with a record whose <c>-Key</c> already exists.</summary>
+public enum MlConflictAction
+{
+    /// <summary>The record is skipped with a non-terminating error; the others go on.</summary>
+    Error,
+
+    /// <summary>The existing row (document) stays as it is.</summary>
+    Ignore,
+
+    /// <summary>The existing row's other columns are set from the record.</summary>
+    Update,
+}
+
 /// <summary>
 /// A registered connection, as <c>Get-MlConnection</c> and <c>Connect-MlDatabase -PassThru</c>
 /// show it. <see cref="ConnectionString"/> is the connection string with every password removed.
