@@ -557,6 +557,22 @@ Describe 'MongoDB' -Skip:(-not $HasMongo) {
         }
     }
 
+    Context 'examples/mongo-users.ps1' {
+        It 'runs against the test server: inserts, the nightly upsert (one updated, one inserted), the reports' {
+            $run = Invoke-MlTestPwsh -Parameters @{ Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) 'examples/mongo-users.ps1'); Server = $Server; Database = $Db.Database } -Script {
+                Import-Module $Manifest
+                & $Example -ConnectionString $Server -Database $Database
+            } -TimeoutSeconds 300
+            $run.ExitCode | Should -Be 0 -Because $run.Errors
+            $lines = @($run.Result)
+            $lines | Should -Contain 'Error: Invalid email address  (ken.example.jp)'
+            @($lines | Where-Object { $_ -match '^Sync: Updated\s+john@example\.com \([0-9a-f]{24}\)$' }).Count | Should -Be 1
+            @($lines | Where-Object { $_ -match '^Sync: Inserted\s+lena@example\.se \([0-9a-f]{24}\)$' }).Count | Should -Be 1
+            $lines | Should -Contain 'Activity rate: 50.0%'
+            (Invoke-MlQuery -Collection users -Filter @{ email = 'john@example.com' }).country | Should -Be 'Canada'
+        }
+    }
+
     Context 'messages name a record by position and key, never by its values' {
         It 'no value of a record in any error, -WhatIf or -Verbose line of the MongoDB write and query flows' {
             $secrets = 'Secr3t-Pa55', 'private-note-77', 'hunter2-xyz'
