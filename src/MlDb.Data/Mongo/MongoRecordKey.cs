@@ -216,38 +216,33 @@ internal static class MongoRecordNames
     private const int MaxValueText = 64;
 
     /// <summary>The name of the record at 0-based <paramref name="index"/> (<paramref name="record"/> may be null or lack the fields).</summary>
-    public static string Name(int index, MlObject? record, IReadOnlyList<string> fields)
-    {
-        var sb = new StringBuilder("record ").Append((index + 1).ToString(CultureInfo.InvariantCulture));
-        if (record is null) return sb.ToString();
-        bool any = false;
-        foreach (var field in fields)
-        {
-            if (!record.TryGetValue(field, out var value)) continue;
-            sb.Append(any ? ", " : " (").Append(field).Append(' ').Append(MlText.Describe(value, MaxValueText));
-            any = true;
-        }
-        if (any) sb.Append(')');
-        return sb.ToString();
-    }
+    public static string Name(int index, MlObject? record, IReadOnlyList<string> fields) =>
+        Compose(index, fields, field => record is not null && record.TryGetValue(field, out var value) ? MlText.Describe(value, MaxValueText) : null);
 
     /// <summary>The name of a record from its BSON document (what the sender thread reads: the document never changes once queued).</summary>
-    public static string Name(int index, BsonDocument document, IReadOnlyList<string> fields)
+    public static string Name(int index, BsonDocument document, IReadOnlyList<string> fields) =>
+        Compose(index, fields, field => document.TryGetValue(field, out var value) ? Describe(value) : null);
+
+    private static string Describe(BsonValue value)
+    {
+        try
+        {
+            return MlText.Describe(BsonMapping.ToMl(value), MaxValueText);
+        }
+        catch (MlDbException)
+        {
+            return "<" + value.BsonType + ">";
+        }
+    }
+
+    /// <summary><c>record 3</c>, then <c>(field text, …)</c> for the fields whose text <paramref name="textOf"/> gives.</summary>
+    private static string Compose(int index, IReadOnlyList<string> fields, Func<string, string?> textOf)
     {
         var sb = new StringBuilder("record ").Append((index + 1).ToString(CultureInfo.InvariantCulture));
         bool any = false;
         foreach (var field in fields)
         {
-            if (!document.TryGetValue(field, out var value)) continue;
-            string text;
-            try
-            {
-                text = MlText.Describe(BsonMapping.ToMl(value), MaxValueText);
-            }
-            catch (MlDbException)
-            {
-                text = "<" + value.BsonType + ">";
-            }
+            if (textOf(field) is not { } text) continue;
             sb.Append(any ? ", " : " (").Append(field).Append(' ').Append(text);
             any = true;
         }
