@@ -450,10 +450,10 @@ Describe 'MongoDB' -Skip:(-not $HasMongo) {
             ($stored - $ids.Count) | Should -BeLessOrEqual 300
         }
 
-        It '-PassThru writes the record as written: its fields in order, _id as a string, then Action' {
+        It '-PassThru writes the record as written: its fields in order, _id as a string (added after them), then Action' {
             $r = [ordered]@{ name = 'Ann'; email = 'Ann@X.org' } | Add-MlRecord -Collection pt -Script $Functions -Function tidy -AddMetadata -PassThru
             $r | Should -BeOfType [pscustomobject]
-            $r.psobject.Properties.Name | Should -Be @('_id', 'name', 'email', 'created_at', 'processed_by_ml', 'Action')
+            $r.psobject.Properties.Name | Should -Be @('name', 'email', 'created_at', 'processed_by_ml', '_id', 'Action')
             $r._id | Should -BeOfType [string]
             $r._id | Should -Match '^[0-9a-f]{24}$'
             $r.email | Should -Be 'ann@x.org'
@@ -488,7 +488,7 @@ Describe 'MongoDB' -Skip:(-not $HasMongo) {
             ) | Add-MlRecord -Collection up -OnConflict Update -Key email -PassThru
             $out.Action | Should -Be @('Updated', 'Inserted')
             $out[0]._id | Should -Be $UpIds['a@x']
-            $out[0].psobject.Properties.Name | Should -Be @('_id', 'email', 'name', 'Action')
+            $out[0].psobject.Properties.Name | Should -Be @('email', 'name', '_id', 'Action')
             $a = Invoke-MlQuery -Collection up -Filter @{ email = 'a@x' }
             $a.name | Should -Be 'A2'
             $a.n | Should -Be 1 -Because 'a field the record does not carry is left as it is'

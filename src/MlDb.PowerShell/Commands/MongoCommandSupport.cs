@@ -352,25 +352,17 @@ internal sealed class MongoRecordWriter
     }
 
     /// <summary>
-    /// The record as written: its fields in order (after the function and -AddMetadata), <c>_id</c>
-    /// as a string (first when the record did not carry it), then <c>Action</c> — or
-    /// <c>MlDbAction</c> when the record has its own field named Action, which stays as it is.
+    /// The record as written: its fields in order (after the function and -AddMetadata), its
+    /// <c>_id</c> as a string (in its place, or added after the fields when the record did not
+    /// carry one), then <c>Action</c> — or <c>MlDbAction</c> when the record has its own field
+    /// named Action, which stays as it is. The same shape as Add-MlRecord -Table -PassThru.
     /// </summary>
     private void WritePassThru(MongoWriteOutcome outcome, object? input)
     {
-        var source = outcome.Document!;
-        var shown = new MlObject(source.Count + 1);
-        var id = outcome.Id is null ? MlValue.Null : MlValue.FromString(outcome.Id);
-        if (!source.ContainsKey("_id")) shown.Set("_id", id);
-        for (int i = 0; i < source.Count; i++)
-        {
-            string key = source.KeyAt(i);
-            shown.Set(key, key == "_id" ? id : source.ValueAt(i));
-        }
-        object? host;
+        PSObject pso;
         try
         {
-            host = Materializer.ToPowerShell(MlValue.FromObject(shown), asHashtable: false);
+            pso = (PSObject)Materializer.ToPowerShell(MlValue.FromObject(outcome.Document!), asHashtable: false)!;
         }
         catch (MlConversionException ex)
         {
@@ -378,7 +370,8 @@ internal sealed class MongoRecordWriter
                 $"Record {outcome.Index + 1} was written (_id {outcome.Id}) but cannot be shown as an object: {ex.Message}", null, ex), input);
             return;
         }
-        var pso = (PSObject)host!;
+        if (pso.Properties["_id"] is PSNoteProperty own) own.Value = outcome.Id;
+        else pso.Properties.Add(new PSNoteProperty("_id", outcome.Id));
         string name = pso.Properties[ActionProperty] is null ? ActionProperty : ActionPropertyFallback;
         pso.Properties.Add(new PSNoteProperty(name, outcome.Action.ToString()));
         _cmd.WriteObject(pso);
