@@ -8,7 +8,8 @@
     1. Add-MlRecord -Collection passes each new user through prepareUser (full_name, email_domain,
        age_group; a bad email is rejected with its message and nothing of it is inserted),
        -AddMetadata stamps created_at and processed_by_ml, and the users go in with insertMany;
-       each new _id comes out as a string.
+       each new _id comes out as a string. Then the next night's feed is upserted by email
+       (-OnConflict Update -Key email -PassThru): one user updated in place, one inserted.
     2. Invoke-MlQuery -Collection -Filter -Limit finds the active users and calls userReport once
        with {documents, count}: totals, users by country, activity rate.
     3. Invoke-MlQuery -Collection -Pipeline runs $match/$group/$sum over orders and calls
@@ -66,6 +67,15 @@ try {
 
     $john = Invoke-MlQuery -Connection mongo -Collection users -Filter @{ _id = $ids[0] }
     "John: $($john.full_name), $($john.email_domain), $($john.age_group), processed by ML: $($john.processed_by_ml)"
+
+    # 1b. The next night's feed: John moved, Lena is new. An upsert by email updates John's
+    #     document in place (same _id, his other fields kept) and inserts Lena; -PassThru says which.
+    $feed = @(
+        [ordered]@{ first_name = 'John'; last_name = 'Doe'; email = 'john@example.com'; age = 31; country = 'Canada'; active = $true }
+        [ordered]@{ first_name = 'Lena'; last_name = 'Berg'; email = 'lena@example.se'; age = 35; country = 'Sweden'; active = $true }
+    )
+    $synced = $feed | Add-MlRecord -Connection mongo -Collection users -Script $ml -Function prepareUser -AddMetadata -OnConflict Update -Key email -PassThru
+    $synced | ForEach-Object { 'Sync: {0,-9} {1} ({2})' -f $_.Action, $_.email, $_._id }
 
     # 2. Find and process: the active users, at most 1000, analysed by userReport.
     $result = Invoke-MlQuery -Connection mongo -Collection users -Filter @{ active = $true } -Limit 1000 -Script $ml -Function userReport

@@ -43,6 +43,8 @@ function tag(r) { r.even = r.i % 2 == 0; return r; }
 function count(data) { return {count: data.count, n: data.documents.length}; }
 function evensOnly(d) { if (d.i % 2 == 1) { return null; } return {i: d.i}; }
 function same(x) { return x; }
+function tidy(r) { r.email = r.email.toLowerCase(); return r; }
+function guard(r) { if (r.password.length < 4) { throw "password too short"; } return r; }
 '@
 
     # The tests/services state folder that runs the wire server of MLDB_TEST_MONGO (it holds
@@ -165,7 +167,7 @@ Describe 'MongoDB' -Skip:(-not $HasMongo) {
             $errors.Count | Should -Be 1
             $errors[0].FullyQualifiedErrorId | Should -BeLike 'MlDb.RecordRejected*'
             $errors[0].Exception.Message | Should -Be 'Invalid email address'
-            $errors[0].ErrorDetails.Message | Should -BeLike 'Record 2 *bad-email*was not inserted into *.people: enrichUser rejected it: Invalid email address'
+            $errors[0].ErrorDetails.Message | Should -BeLike 'Record 2 was not inserted into *.people: enrichUser rejected it: Invalid email address'
             $errors[0].TargetObject.email | Should -Be 'bad-email'
 
             $john = Invoke-MlQuery -Collection people -Filter @{ _id = $ids[0] }
@@ -328,10 +330,16 @@ Describe 'MongoDB' -Skip:(-not $HasMongo) {
             (Invoke-MlQuery -Collection many -Filter '{"created_at": {"$type": "date"}}' -Script $Functions -Function count).count | Should -Be 10000
         }
 
-        It 'logs one insertMany per batch with -Verbose' {
+        It 'logs one insertMany per group with -Verbose (-BatchSize, the older name of -CommitSize)' {
             $verbose = 1..25 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection logged -BatchSize 10 -Verbose 4>&1 |
                 Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and "$_" -like 'insertMany*' }
-            @($verbose).Count | Should -Be 3
+            # groups of at most 10 (the ~250 ms bound may close one earlier on a busy machine), 25 documents in all
+            $sizes = @($verbose | ForEach-Object { if ("$_" -match 'group \d+, (\d+) document\(s\)') { [int] $Matches[1] } })
+            $sizes.Count | Should -Be @($verbose).Count
+            $sizes.Count | Should -BeGreaterOrEqual 3
+            ($sizes | Measure-Object -Sum).Sum | Should -Be 25
+            $sizes | ForEach-Object { $_ | Should -BeLessOrEqual 10 }
+            { @{ i = 1 } | Add-MlRecord -Collection logged -BatchSize 10 -CommitSize 20 } | Should -Throw -ErrorId 'MlDb.InvalidArgument,*'
         }
 
         It '-WhatIf runs the ML (and its rejections) but writes nothing' {
@@ -346,16 +354,253 @@ Describe 'MongoDB' -Skip:(-not $HasMongo) {
             @(Invoke-MlQuery -Collection whatif).Count | Should -Be 0
         }
 
-        It 'a record the server refuses is an error naming it; the rest of its batch goes in' {
+        It 'a record the server refuses in the middle of a group: only it is missing, its error names it by position with the server''s message' {
             $first = @{ name = 'first' } | Add-MlRecord -Collection dup
             $errors = $null
-            $ids = @(@{ name = 'a' }, [ordered]@{ _id = $first; name = 'again' }, @{ name = 'c' } | Add-MlRecord -Collection dup -BatchSize 3 -ErrorAction SilentlyContinue -ErrorVariable errors)
-            $ids.Count | Should -Be 2
+            $ids = @(@{ name = 'a' }, @{ name = 'b' }, [ordered]@{ _id = $first; name = 'again' }, @{ name = 'd' }, @{ name = 'e' } |
+                Add-MlRecord -Collection dup -CommitSize 5 -ErrorAction SilentlyContinue -ErrorVariable errors)
+            $ids.Count | Should -Be 4
             $errors.Count | Should -Be 1
             $errors[0].FullyQualifiedErrorId | Should -BeLike 'MlDb.InsertFailed*'
-            "$($errors[0])" | Should -BeLike "Record 2 *again* was not inserted into *.dup: MongoDB refused it:*11000*"
+            $errors[0].CategoryInfo.Category | Should -Be 'WriteError'
+            "$($errors[0])" | Should -BeLike "Record 3 (_id ""$first"") was not inserted into *.dup: MongoDB refused it: *(code *)"
+            "$($errors[0])" | Should -Match '11000|[Dd]uplicate'
+            "$($errors[0])" | Should -Not -Match 'again'
             $errors[0].TargetObject.name | Should -Be 'again'
-            @(Invoke-MlQuery -Collection dup).Count | Should -Be 3
+            @(Invoke-MlQuery -Collection dup | ForEach-Object name | Sort-Object) | Should -Be @('a', 'b', 'd', 'e', 'first')
+        }
+    }
+
+    Context 'grouped writes (-CommitSize), acknowledged ids, Ctrl+C' {
+        It 'sends groups of at most -CommitSize documents, the last at the end; the ids come out in input order' {
+            $all = 1..7 | ForEach-Object { [ordered]@{ i = $_ } } | Add-MlRecord -Collection g -CommitSize 3 -Verbose 4>&1
+            $ids = @($all | Where-Object { $_ -is [string] })
+            $groups = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and "$_" -like 'insertMany*' })
+            $ids.Count | Should -Be 7
+            for ($k = 0; $k -lt 7; $k++) { (Invoke-MlQuery -Collection g -Filter @{ _id = $ids[$k] }).i | Should -Be ($k + 1) }
+            # 3 + 3 + 1 (on a busy machine the ~250 ms bound may close a group earlier: never a larger one)
+            $sizes = @($groups | ForEach-Object { if ("$_" -match 'group \d+, (\d+) document\(s\), unordered \(sent: (\d+ document\(s\)|open \d+ ms|at the end)\)$') { [int] $Matches[1] } })
+            $sizes.Count | Should -Be $groups.Count
+            $sizes.Count | Should -BeGreaterOrEqual 3
+            ($sizes | Measure-Object -Sum).Sum | Should -Be 7
+            $sizes | ForEach-Object { $_ | Should -BeLessOrEqual 3 }
+        }
+
+        It 'a stalled upstream: the open group is sent after about 250 ms though no record arrives; its ids come out with the next record' {
+            $probe = @{}
+            $out = [Collections.Generic.List[object]]::new()
+            & {
+                [ordered]@{ i = 1 }
+                [ordered]@{ i = 2 }
+                Start-Sleep -Milliseconds 1500
+                $probe.Stored = @(Invoke-MlQuery -Collection stall).Count
+                $probe.WrittenOut = @($out | Where-Object { $_ -is [string] }).Count
+                [ordered]@{ i = 3 }
+            } | Add-MlRecord -Collection stall -Verbose 4>&1 | ForEach-Object { $out.Add($_) }
+            $probe.Stored | Should -Be 2 -Because 'the group was sent while the upstream slept'
+            $probe.WrittenOut | Should -Be 0 -Because 'ids are written on the pipeline thread, when the next record arrives'
+            $ids = @($out | Where-Object { $_ -is [string] })
+            $ids.Count | Should -Be 3
+            "$($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })" | Should -Match 'group 1, 2 document\(s\), unordered \(sent: open \d+ ms\)'
+            @(Invoke-MlQuery -Collection stall).Count | Should -Be 3
+        }
+
+        It 'every _id on the pipeline is already stored: ids are written out only after their group is acknowledged' {
+            $checked = 0
+            $missing = 0
+            1..300 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection acked -CommitSize 25 | ForEach-Object {
+                $checked++
+                if (@(Invoke-MlQuery -Collection acked -Filter @{ _id = $_ }).Count -ne 1) { $missing++ }
+            }
+            $checked | Should -Be 300
+            $missing | Should -Be 0
+        }
+
+        It 'Ctrl+C (Stop) ends the load promptly: every _id written out is stored, nothing is written after it' {
+            $manifest = Get-MlTestModuleManifest
+            $out = [Collections.Concurrent.ConcurrentQueue[object]]::new()
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($Manifest, $Server, $Database, $Out)
+                        Import-Module $Manifest
+                        Connect-MlDatabase -Provider Mongo -ConnectionString $Server -Database $Database
+                        1..300000 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection stop -CommitSize 100 | ForEach-Object { $Out.Enqueue($_) }
+                    }.ToString()).AddArgument($manifest).AddArgument($Db.ConnectionString).AddArgument($Db.Database).AddArgument($out)
+                $async = $ps.BeginInvoke()
+                $wait = [Diagnostics.Stopwatch]::StartNew()
+                while ($out.Count -lt 500 -and -not $async.IsCompleted -and $wait.Elapsed.TotalSeconds -lt 120) { Start-Sleep -Milliseconds 50 }
+                # (not $ps.Streams.Error here: enumerating it blocks until the inner pipeline ends)
+                $async.IsCompleted | Should -BeFalse -Because 'the load of 300 000 records is still running'
+                $out.Count | Should -BeGreaterOrEqual 500
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            }
+            finally { $ps.Dispose() }
+            $count = { (Invoke-MlQuery -Collection stop -Pipeline '[{"$count": "n"}]').n }
+            $stored = & $count
+            Start-Sleep -Milliseconds 800 # more than the time bound: a live timer would have sent the open group
+            & $count | Should -Be $stored
+            $ids = @($out.ToArray())
+            $ids.Count | Should -BeGreaterOrEqual 500
+            (Invoke-MlQuery -Collection stop -Pipeline @(@{ '$match' = @{ _id = @{ '$in' = $ids } } }, @{ '$count' = 'n' })).n | Should -Be $ids.Count
+            # beyond the ids written out: only groups acknowledged but not yet written out, or on the wire at Ctrl+C
+            ($stored - $ids.Count) | Should -BeLessOrEqual 300
+        }
+
+        It '-PassThru writes the record as written: its fields in order, _id as a string (added after them), then Action' {
+            $r = [ordered]@{ name = 'Ann'; email = 'Ann@X.org' } | Add-MlRecord -Collection pt -Script $Functions -Function tidy -AddMetadata -PassThru
+            $r | Should -BeOfType [pscustomobject]
+            $r.psobject.Properties.Name | Should -Be @('name', 'email', 'created_at', 'processed_by_ml', '_id', 'Action')
+            $r._id | Should -BeOfType [string]
+            $r._id | Should -Match '^[0-9a-f]{24}$'
+            $r.email | Should -Be 'ann@x.org'
+            $r.created_at | Should -BeOfType [datetime]
+            $r.Action | Should -Be 'Inserted'
+            (Invoke-MlQuery -Collection pt -Filter @{ _id = $r._id }).email | Should -Be 'ann@x.org'
+
+            # its own _id keeps its place; its own Action field stays, the outcome goes to MlDbAction
+            $own = (New-Guid).ToString('n').Substring(0, 24)
+            $r2 = [ordered]@{ kind = 'order'; _id = $own; Action = 'ship' } | Add-MlRecord -Collection pt -PassThru
+            $r2.psobject.Properties.Name | Should -Be @('kind', '_id', 'Action', 'MlDbAction')
+            $r2._id | Should -Be $own
+            $r2.Action | Should -Be 'ship'
+            $r2.MlDbAction | Should -Be 'Inserted'
+        }
+    }
+
+    Context 'upserts (-OnConflict Error|Ignore|Update -Key)' {
+        BeforeEach {
+            @(
+                [ordered]@{ email = 'a@x'; name = 'A'; n = 1 }
+                [ordered]@{ email = 'b@x'; name = 'B'; n = 2 }
+            ) | Add-MlRecord -Collection up | Out-Null
+            $script:UpIds = @{}
+            Invoke-MlQuery -Collection up | ForEach-Object { $UpIds[$_.email] = $_._id }
+        }
+
+        It 'Update sets every field the record carries but the key; new keys are inserted; the output is the _id' {
+            $out = @(
+                [ordered]@{ email = 'a@x'; name = 'A2' }
+                [ordered]@{ email = 'c@x'; name = 'C'; n = 3 }
+            ) | Add-MlRecord -Collection up -OnConflict Update -Key email -PassThru
+            $out.Action | Should -Be @('Updated', 'Inserted')
+            $out[0]._id | Should -Be $UpIds['a@x']
+            $out[0].psobject.Properties.Name | Should -Be @('email', 'name', '_id', 'Action')
+            $a = Invoke-MlQuery -Collection up -Filter @{ email = 'a@x' }
+            $a.name | Should -Be 'A2'
+            $a.n | Should -Be 1 -Because 'a field the record does not carry is left as it is'
+            (Invoke-MlQuery -Collection up -Filter @{ email = 'c@x' })._id | Should -Be $out[1]._id
+            # without -PassThru: the _id, as for inserts
+            [ordered]@{ email = 'b@x'; n = 20 } | Add-MlRecord -Collection up -OnConflict Update -Key email | Should -Be $UpIds['b@x']
+            (Invoke-MlQuery -Collection up -Filter @{ email = 'b@x' }).n | Should -Be 20
+            @(Invoke-MlQuery -Collection up).Count | Should -Be 3
+        }
+
+        It 'Ignore leaves the existing document as it is (Action Unchanged)' {
+            $out = [ordered]@{ email = 'a@x'; name = 'ignored'; n = 99 }, [ordered]@{ email = 'd@x'; name = 'D' } |
+                Add-MlRecord -Collection up -OnConflict Ignore -Key email -PassThru
+            $out.Action | Should -Be @('Unchanged', 'Inserted')
+            $out[0]._id | Should -Be $UpIds['a@x']
+            $a = Invoke-MlQuery -Collection up -Filter @{ email = 'a@x' }
+            ($a.name, $a.n) | Should -Be @('A', 1)
+            @(Invoke-MlQuery -Collection up).Count | Should -Be 3
+        }
+
+        It 'Error (the default) with -Key: a conflicting record is skipped alone, its error names it by position and key' {
+            $errors = $null
+            $ids = @([ordered]@{ email = 'new1@x' }, [ordered]@{ email = 'a@x'; secret = 'zz-private' }, [ordered]@{ email = 'new2@x' } |
+                Add-MlRecord -Collection up -Key email -ErrorAction SilentlyContinue -ErrorVariable errors)
+            $ids.Count | Should -Be 2
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'MlDb.InsertFailed,*'
+            "$($errors[0])" | Should -BeLike 'Record 2 (email "a@x") was not written to *.up: a document with its key already exists*'
+            "$($errors[0])" | Should -Not -Match 'zz-private'
+            $errors[0].TargetObject.secret | Should -Be 'zz-private'
+            (Invoke-MlQuery -Collection up -Filter @{ email = 'a@x' }).name | Should -Be 'A'
+            @(Invoke-MlQuery -Collection up).Count | Should -Be 4
+        }
+
+        It 'a compound key: a document is the one whose fields all match' {
+            [ordered]@{ region = 'eu'; email = 'a@x'; n = 5 }, [ordered]@{ region = 'us'; email = 'a@x'; n = 6 } | Add-MlRecord -Collection cmp | Out-Null
+            $out = [ordered]@{ region = 'us'; email = 'a@x'; n = 60 }, [ordered]@{ region = 'asia'; email = 'a@x'; n = 70 } |
+                Add-MlRecord -Collection cmp -OnConflict Update -Key region, email -PassThru
+            $out.Action | Should -Be @('Updated', 'Inserted')
+            (Invoke-MlQuery -Collection cmp -Filter @{ region = 'eu' }).n | Should -Be 5
+            (Invoke-MlQuery -Collection cmp -Filter @{ region = 'us' }).n | Should -Be 60
+            (Invoke-MlQuery -Collection cmp -Filter @{ region = 'asia' }).n | Should -Be 70
+        }
+
+        It '-WhatIf says which records would be inserted and which updated, by key, and writes nothing' {
+            $transcript = Join-Path $TestDrive 'upsert-whatif.txt'
+            $null = Start-Transcript -LiteralPath $transcript
+            try {
+                [ordered]@{ email = 'a@x'; name = 'secret-one' }, [ordered]@{ email = 'z@x'; name = 'secret-two' } |
+                    Add-MlRecord -Collection up -OnConflict Update -Key email -WhatIf | Should -BeNullOrEmpty
+            }
+            finally { $null = Stop-Transcript }
+            $text = Get-Content -LiteralPath $transcript -Raw
+            $text | Should -Match ([regex]::Escape("What if: Performing the operation ""Update record 1 (email ""a@x""): the document with _id $($UpIds['a@x'])"""))
+            $text | Should -Match ([regex]::Escape('What if: Performing the operation "Insert record 2 (email "z@x")"'))
+            $text | Should -Not -Match 'secret-'
+            @(Invoke-MlQuery -Collection up).Count | Should -Be 2
+            (Invoke-MlQuery -Collection up -Filter @{ email = 'a@x' }).name | Should -Be 'A'
+        }
+
+        It 'without -Key, -OnConflict Update goes by _id' {
+            $out = [ordered]@{ _id = $UpIds['b@x']; name = 'B2' }, [ordered]@{ name = 'fresh' } | Add-MlRecord -Collection up -OnConflict Update -PassThru
+            $out.Action | Should -Be @('Updated', 'Inserted')
+            $b = Invoke-MlQuery -Collection up -Filter @{ _id = $UpIds['b@x'] }
+            ($b.email, $b.name, $b.n) | Should -Be @('b@x', 'B2', 2)
+        }
+    }
+
+    Context 'examples/mongo-users.ps1' {
+        It 'runs against the test server: inserts, the nightly upsert (one updated, one inserted), the reports' {
+            $run = Invoke-MlTestPwsh -Parameters @{ Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) 'examples/mongo-users.ps1'); Server = $Server; Database = $Db.Database } -Script {
+                Import-Module $Manifest
+                & $Example -ConnectionString $Server -Database $Database
+            } -TimeoutSeconds 300
+            $run.ExitCode | Should -Be 0 -Because $run.Errors
+            $lines = @($run.Result)
+            $lines | Should -Contain 'Error: Invalid email address  (ken.example.jp)'
+            @($lines | Where-Object { $_ -match '^Sync: Updated\s+john@example\.com \([0-9a-f]{24}\)$' }).Count | Should -Be 1
+            @($lines | Where-Object { $_ -match '^Sync: Inserted\s+lena@example\.se \([0-9a-f]{24}\)$' }).Count | Should -Be 1
+            $lines | Should -Contain 'Activity rate: 50.0%'
+            (Invoke-MlQuery -Collection users -Filter @{ email = 'john@example.com' }).country | Should -Be 'Canada'
+        }
+    }
+
+    Context 'messages name a record by position and key, never by its values' {
+        It 'no value of a record in any error, -WhatIf or -Verbose line of the MongoDB write and query flows' {
+            $secrets = 'Secr3t-Pa55', 'private-note-77', 'hunter2-xyz'
+            $existing = [ordered]@{ email = 'dup@x' } | Add-MlRecord -Collection safe
+            $records = @(
+                [ordered]@{ email = 'ok@x'; password = 'Secr3t-Pa55'; note = 'private-note-77' }
+                [ordered]@{ email = 'short@x'; password = 'hu'; note = 'hunter2-xyz' }          # rejected by the function
+                [ordered]@{ _id = $existing; email = 'dup@x'; password = 'Secr3t-Pa55' }        # refused by the server
+            )
+            $transcript = Join-Path $TestDrive 'safe.txt'
+            $errors = [Collections.ArrayList]::new()
+            $null = Start-Transcript -LiteralPath $transcript
+            try {
+                $records | Add-MlRecord -Collection safe -Script $Functions -Function guard -WhatIf -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors
+                $records | Add-MlRecord -Collection safe -Script $Functions -Function guard -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors | Out-Null
+                $records | Add-MlRecord -Collection safe -Script $Functions -Function guard -OnConflict Update -Key email -WhatIf -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors
+                $records | Add-MlRecord -Collection safe -Script $Functions -Function guard -OnConflict Ignore -Key email -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors | Out-Null
+                [ordered]@{ password = 'Secr3t-Pa55' } | Add-MlRecord -Collection safe -Key email -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors
+                Invoke-MlQuery -Collection safe -Filter @{ password = 'Secr3t-Pa55' } -Verbose | Out-Null
+            }
+            finally { $null = Stop-Transcript }
+            $errors.Count | Should -BeGreaterOrEqual 6
+            $text = (Get-Content -LiteralPath $transcript -Raw) + ($errors | ForEach-Object { "$_`n$($_.Exception.Message)`n$($_.ErrorDetails.Message)`n" })
+            $text | Should -Match 'Insert record 1 \(_id|Insert record 1"'
+            $text | Should -Match 'Record 2 \(email "short@x"\) was not written to'
+            foreach ($secret in $secrets) { $text | Should -Not -Match ([regex]::Escape($secret)) -Because "'$secret' is a value of a record" }
+            # the record itself is the error's TargetObject
+            @($errors | Where-Object { $_.TargetObject.note -eq 'hunter2-xyz' }).Count | Should -BeGreaterThan 0
         }
     }
 
@@ -396,9 +641,10 @@ Describe 'MongoDB' -Skip:(-not $HasMongo) {
                 $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
 
                 $err = $null
-                try { 1..5 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection outage -BatchSize 2 } catch { $err = $_ }
+                try { 1..5 | ForEach-Object { @{ i = $_ } } | Add-MlRecord -Collection outage -CommitSize 2 } catch { $err = $_ }
                 $err.FullyQualifiedErrorId | Should -BeLike 'MlDb.ConnectionFailed*'
-                "$err" | Should -BeLike 'Cannot insert batch 1 into *.outage: *'
+                # the error names the group that was not acknowledged and its records
+                "$err" | Should -Match '^Cannot insert group 1 \(records? 1(–2)?\) into mldb_test_\w+\.outage: '
             }
             finally {
                 Invoke-TestMongoScript start-server $dir

@@ -122,6 +122,34 @@ Describe 'Set-MlCache' {
         "$($set[0])" | Should -BeExactly "SET ${Prefix}v <22 characters> EX 30  [$Server]"
     }
 
+    It 'messages of the cache cmdlets name the key, never the value: -WhatIf, -Verbose and errors' {
+        if (Skip-IfNoService Redis) { return }
+        $secret = 'Secr3t-' + [guid]::NewGuid().ToString('n').Substring(0, 10)
+        Invoke-TestRedisCli -Server $Server SET "${Prefix}bad" "not json $secret" | Out-Null
+        $transcript = Join-Path $TestDrive 'cache-safe.txt'
+        $errors = [Collections.ArrayList]::new()
+        $null = Start-Transcript -LiteralPath $transcript
+        try {
+            Set-MlCache -Key "${Prefix}s1" -InputObject @{ password = $secret } -ExpirySeconds 30 -WhatIf -Verbose
+            Set-MlCache -Key "${Prefix}s1" -InputObject @{ password = $secret } -ExpirySeconds 30 -Verbose
+            Set-MlCache -Key "${Prefix}s2" -InputObject @{ password = $secret } -Script $Checks -Function requireEmail -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors
+            Set-MlCache -Key "${Prefix}s3" -InputObject @{ password = $secret } -Script $Checks -Function nothing -ErrorAction SilentlyContinue -ErrorVariable +errors
+            Set-MlCache -Key "${Prefix}s4" -InputObject @{ password = $secret } -Raw -ErrorAction SilentlyContinue -ErrorVariable +errors
+            Get-MlCache -Key "${Prefix}s1" -Verbose | Out-Null
+            Get-MlCache -Key "${Prefix}bad" -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors
+            Get-MlCache -Pattern "${Prefix}*" -Verbose -ErrorAction SilentlyContinue -ErrorVariable +errors | Out-Null
+            Remove-MlCache -Key "${Prefix}s1" -WhatIf -Verbose
+        }
+        finally { $null = Stop-Transcript }
+        $errors.Count | Should -BeGreaterOrEqual 5
+        $text = (Get-Content -LiteralPath $transcript -Raw) + ($errors | ForEach-Object { "$_`n$($_.Exception.Message)`n$($_.ErrorDetails.Message)`n" })
+        $text | Should -Match ([regex]::Escape("What if: Performing the operation ""Set cache value (JSON, ") + '\d+ characters, expires in 30 s\)" on target "' + [regex]::Escape("${Prefix}s1"))
+        $text | Should -Match ([regex]::Escape("The value at the key '${Prefix}bad' is not JSON (invalid JSON at line 1, column ") + '\d+\)\.')
+        $text | Should -Not -Match ([regex]::Escape($secret))
+        # the value itself stays in the error's TargetObject
+        @($errors | Where-Object { $_.TargetObject.password -eq $secret }).Count | Should -BeGreaterThan 0
+    }
+
     It 'needs a Redis connection' {
         if (Skip-IfNoService Redis) { return }
         Connect-MlDatabase -Provider Sqlite -ConnectionString ':memory:' -Name sql

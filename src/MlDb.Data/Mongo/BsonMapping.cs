@@ -135,7 +135,7 @@ public static class BsonMapping
         }
         catch (OverflowException)
         {
-            throw new BsonPathException($"is the Decimal128 {value}, outside the range of an ML decimal (±7.9E28)");
+            throw new BsonPathException("is a Decimal128 outside the range of an ML decimal (±7.9E28)"); // the value itself stays out of messages
         }
     }
 
@@ -311,7 +311,7 @@ public static class BsonMapping
     private static DateTime DateToHost(BsonDateTime value)
     {
         if (!value.IsValidDateTime)
-            throw new BsonPathException($"is the BSON date {value.MillisecondsSinceEpoch} ms from 1970, outside the dates .NET can hold (years 1-9999)");
+            throw new BsonPathException("is a BSON date outside the dates .NET can hold (years 1-9999)"); // the value itself stays out of messages
         return new DateTime(DateTime.UnixEpoch.Ticks + value.MillisecondsSinceEpoch * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
     }
 

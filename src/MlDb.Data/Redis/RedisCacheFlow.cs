@@ -169,8 +169,8 @@ public sealed class RedisCacheFlow(RedisMlConnection connection, FlowContext con
                 $"The function '{function.Name}' returned null for the key '{key}'; nothing was stored.", key);
         string text = raw ? RawText(key, processed) : ToJson(key, processed);
         string expires = expiry is { } x ? $", expires in {Seconds(x)} s" : "";
-        string preview = text.Length <= 120 ? text : text[..119] + "…";
-        if (!_context.AllowWrite(key, $"Set cache value ({(raw ? "text" : "JSON")}, {text.Length} characters{expires}): {preview}"))
+        // The key and the size, never the value: -WhatIf/-Confirm/-Verbose lines end up in transcripts.
+        if (!_context.AllowWrite(key, $"Set cache value ({(raw ? "text" : "JSON")}, {text.Length} characters{expires})"))
         {
             _context.Verbose($"'{key}' not written (-WhatIf or declined).");
             return new RedisSetResult(key, processed, text, expiry, Written: false);
@@ -221,8 +221,18 @@ public sealed class RedisCacheFlow(RedisMlConnection connection, FlowContext con
         catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
         {
             throw new MlDbException(RedisErrorIds.CacheValueNotJson, MlDbErrorKind.InvalidData,
-                $"The value at the key '{key}' is not JSON ({ex.Message}). Use -Raw to read it as text.", key, ex);
+                $"The value at the key '{key}' is not JSON ({WhereInvalid(ex.Message)}). Use -Raw to read it as text.", key, ex);
         }
+    }
+
+    /// <summary>
+    /// Where the JSON parser stopped (<c>invalid JSON at line 1, column 3</c>) without the
+    /// parser's quote of the offending text: the value stays out of messages.
+    /// </summary>
+    private static string WhereInvalid(string parserMessage)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(parserMessage, @"(invalid JSON at line \d+, column \d+|unexpected text after the JSON value at line \d+, column \d+|JSON text is empty|nesting depth limit exceeded[^.:]*)");
+        return match.Success ? match.Value : "invalid JSON";
     }
 
     /// <summary>JSON text of a value with MlDb's JSON mapping; an error naming the key when it cannot be written.</summary>

@@ -155,12 +155,19 @@ internal static class MongoCommandSupport
 
 /// <summary>
 /// Add-MlRecord -Collection: each record goes through -Function as it arrives (a rejection is a
-/// non-terminating error naming the record; the others go on), documents are written with one
-/// unordered insertMany per -BatchSize, and each inserted <c>_id</c> is written out as a string.
-/// A server that cannot be reached ends the command with one error.
+/// non-terminating error naming the record; the others go on) and joins a group; a group is sent
+/// (one unordered insertMany, or with -Key / -OnConflict one unordered bulk of upserts) at
+/// -CommitSize documents, after about 250 ms even while the input stalls, and at the end. Each
+/// record's <c>_id</c> (or, with -PassThru, the record as written with its <c>_id</c> and
+/// <c>Action</c>) is written out once its group is acknowledged, in input order, when the next
+/// record arrives or at the end. A server that cannot be reached ends the command with one error.
 /// </summary>
 internal sealed class MongoRecordWriter
 {
+    /// <summary>The property -PassThru adds for what happened, and the one it uses when the record has its own field of that name.</summary>
+    internal const string ActionProperty = "Action";
+    internal const string ActionPropertyFallback = "MlDbAction";
+
     private readonly AddMlRecordCommand _cmd;
     private readonly MongoRecordInserter _inserter;
     private readonly Dictionary<int, object?> _inputs = [];
@@ -172,21 +179,64 @@ internal sealed class MongoRecordWriter
         _inserter = inserter;
     }
 
-    /// <summary>Resolves the connection and the function; terminating errors for a bad command.</summary>
+    /// <summary>Resolves the connection, the function and the write options; terminating errors for a bad command.</summary>
     public static MongoRecordWriter Begin(AddMlRecordCommand cmd)
     {
         var connection = cmd.ResolveMongo("Add-MlRecord -Collection");
         var function = cmd.ResolveFunctionParameter(cmd.Function, nameof(cmd.Function));
         var context = cmd.CreateFlowContext(cmd.TimeoutSeconds, $"Add-MlRecord {cmd.Collection}", gateWrites: true);
+        var options = new MongoWriteOptions
+        {
+            AddMetadata = cmd.AddMetadata,
+            GroupSize = GroupSize(cmd),
+            OnConflict = cmd.OnConflict switch
+            {
+                MlConflictAction.Ignore => MongoConflictAction.Ignore,
+                MlConflictAction.Update => MongoConflictAction.Update,
+                _ => MongoConflictAction.Error,
+            },
+            Key = cmd.Key,
+            LookUpActions = PreviewsWrites(cmd),
+        };
         try
         {
-            return new MongoRecordWriter(cmd, new MongoRecordInserter(connection, cmd.Database, cmd.Collection, function, cmd.AddMetadata, cmd.BatchSize, context));
+            return new MongoRecordWriter(cmd, cmd.Track(new MongoRecordInserter(connection, cmd.Database, cmd.Collection, function, options, context)));
         }
         catch (Exception ex) when (ErrorMapper.Handles(ex))
         {
             cmd.ThrowError(ex, cmd.Collection);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Documents per group: -CommitSize; -BatchSize, the older name of the same bound for
+    /// -Collection, when only it is given (scripts written before -CommitSize keep working).
+    /// </summary>
+    private static int GroupSize(AddMlRecordCommand cmd)
+    {
+        var bound = cmd.MyInvocation.BoundParameters;
+        bool commit = bound.ContainsKey(nameof(cmd.CommitSize)), batch = bound.ContainsKey(nameof(cmd.BatchSize));
+        if (commit && batch && cmd.CommitSize != cmd.BatchSize)
+            cmd.ThrowError("MlDb." + MlDbErrorIds.InvalidArgument, ErrorCategory.InvalidArgument,
+                "With -Collection, -BatchSize is the older name of -CommitSize (documents per insert group): give one of them.", cmd.BatchSize);
+        return batch && !commit ? cmd.BatchSize : cmd.CommitSize;
+    }
+
+    /// <summary>
+    /// True when -WhatIf or -Confirm is in effect (given, or through $WhatIfPreference /
+    /// $ConfirmPreference): each keyed record's document is then looked up, so the message can
+    /// say whether it would be inserted or updated.
+    /// </summary>
+    private static bool PreviewsWrites(AddMlRecordCommand cmd)
+    {
+        var bound = cmd.MyInvocation.BoundParameters;
+        if (bound.TryGetValue("WhatIf", out var whatIf) ? LanguagePrimitives.IsTrue(whatIf)
+            : LanguagePrimitives.IsTrue(cmd.SessionState.PSVariable.GetValue("WhatIfPreference")))
+            return true;
+        if (bound.TryGetValue("Confirm", out var confirm)) return LanguagePrimitives.IsTrue(confirm);
+        return cmd.SessionState.PSVariable.GetValue("ConfirmPreference") is ConfirmImpact preference
+            && preference != ConfirmImpact.None && preference <= ConfirmImpact.Medium;
     }
 
     /// <summary>One pipeline input (a list given directly is several records).</summary>
@@ -220,7 +270,13 @@ internal sealed class MongoRecordWriter
         _inputs[index] = input;
         try
         {
-            Write(_inserter.Add(record));
+            if (_inserter.Add(record) is { } now)
+            {
+                _inputs.Remove(index);
+                Write(now, input);
+            }
+            WriteCompleted();
+            _inserter.ThrowIfFailed();
         }
         catch (MlRecordException ex)
         {
@@ -229,7 +285,7 @@ internal sealed class MongoRecordWriter
         }
         catch (Exception ex) when (ErrorMapper.Handles(ex))
         {
-            _cmd.ThrowError(ex, input);
+            Fail(ex, input);
         }
         finally
         {
@@ -237,16 +293,18 @@ internal sealed class MongoRecordWriter
         }
     }
 
-    /// <summary>Writes the last, partial batch.</summary>
+    /// <summary>Sends the last group, waits for every acknowledgement, writes what is left.</summary>
     public void End()
     {
         try
         {
-            Write(_inserter.Flush());
+            _inserter.Flush();
+            WriteCompleted();
+            _inserter.ThrowIfFailed();
         }
         catch (Exception ex) when (ErrorMapper.Handles(ex))
         {
-            _cmd.ThrowError(ex, _cmd.Collection);
+            Fail(ex, _cmd.Collection);
         }
         finally
         {
@@ -255,23 +313,67 @@ internal sealed class MongoRecordWriter
         }
     }
 
-    private void Write(IReadOnlyList<MongoInsertOutcome> outcomes)
+    /// <summary>Ends the command: the records of groups acknowledged before the failure are written out first (unless Ctrl+C stopped the pipeline).</summary>
+    private void Fail(Exception ex, object? target)
     {
-        foreach (var outcome in outcomes)
+        if (ex is not OperationCanceledException && ex is not MlScriptException { IsCancellation: true }) WriteCompleted();
+        _cmd.ThrowError(ex, target);
+    }
+
+    private void WriteCompleted()
+    {
+        foreach (var outcome in _inserter.TakeCompleted())
         {
             _inputs.Remove(outcome.Index, out var input);
-            switch (outcome.Status)
-            {
-                case MongoInsertStatus.Inserted:
-                    _cmd.WriteObject(outcome.Id);
-                    break;
-                case MongoInsertStatus.Skipped:
-                    _cmd.WriteVerbose($"Record {outcome.Index + 1}: {_cmd.Function} returned null; nothing inserted.");
-                    break;
-                case MongoInsertStatus.Failed:
-                    _cmd.WriteRecordError(outcome.Error!, input);
-                    break;
-            }
+            Write(outcome, input);
         }
+    }
+
+    private void Write(MongoWriteOutcome outcome, object? input)
+    {
+        switch (outcome.Status)
+        {
+            case MongoWriteStatus.Written when _cmd.PassThru:
+                WritePassThru(outcome, input);
+                break;
+            case MongoWriteStatus.Written when outcome.Id is null:
+                _cmd.WriteVerbose($"Record {outcome.Index + 1}: its document was written, then removed by someone else before its _id could be read.");
+                break;
+            case MongoWriteStatus.Written:
+                _cmd.WriteObject(outcome.Id);
+                break;
+            case MongoWriteStatus.Skipped:
+                _cmd.WriteVerbose($"Record {outcome.Index + 1}: {_cmd.Function} returned null; nothing written.");
+                break;
+            case MongoWriteStatus.Failed:
+                _cmd.WriteRecordError(outcome.Error!, input);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The record as written: its fields in order (after the function and -AddMetadata), its
+    /// <c>_id</c> as a string (in its place, or added after the fields when the record did not
+    /// carry one), then <c>Action</c> — or <c>MlDbAction</c> when the record has its own field
+    /// named Action, which stays as it is. The same shape as Add-MlRecord -Table -PassThru.
+    /// </summary>
+    private void WritePassThru(MongoWriteOutcome outcome, object? input)
+    {
+        PSObject pso;
+        try
+        {
+            pso = (PSObject)Materializer.ToPowerShell(MlValue.FromObject(outcome.Document!), asHashtable: false)!;
+        }
+        catch (MlConversionException ex)
+        {
+            _cmd.WriteRecordError(new MlDbException(MlDbErrorIds.ConversionFailed, MlDbErrorKind.InvalidData,
+                $"Record {outcome.Index + 1} was written (_id {outcome.Id}) but cannot be shown as an object: {ex.Message}", null, ex), input);
+            return;
+        }
+        if (pso.Properties["_id"] is PSNoteProperty own) own.Value = outcome.Id;
+        else pso.Properties.Add(new PSNoteProperty("_id", outcome.Id));
+        string name = pso.Properties[ActionProperty] is null ? ActionProperty : ActionPropertyFallback;
+        pso.Properties.Add(new PSNoteProperty(name, outcome.Action.ToString()));
+        _cmd.WriteObject(pso);
     }
 }

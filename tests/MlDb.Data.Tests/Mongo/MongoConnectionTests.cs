@@ -125,8 +125,8 @@ public sealed class MongoConnectionTests
         using var connection = Connect(db);
         var log = new List<string>();
         var flow = new MongoQueryFlow(connection, Context(log));
-        var inserted = new MongoRecordInserter(connection, null, "t", null, false, 10, Context()).Add(MlValue.FromObject(Obj(("i", 1L))));
-        Assert.Empty(inserted);
+        using var held = MongoInsertTests.Inserter(connection, "t", Context(), groupSize: 10);
+        Assert.Null(held.Add(MlValue.FromObject(Obj(("i", 1L)))));
         MongoScript("stop-server", dir);
         try
         {
@@ -138,10 +138,10 @@ public sealed class MongoConnectionTests
             Assert.DoesNotContain("\n", ex.Message);
             Assert.InRange(watch.Elapsed, TimeSpan.Zero, MongoConnectionFactory.DefaultServerSelectionTimeout + TimeSpan.FromSeconds(10));
 
-            var writer = new MongoRecordInserter(connection, null, "t", null, false, 1, Context());
-            var write = Assert.Throws<MlDbException>(() => writer.Add(MlValue.FromObject(Obj(("i", 2L)))));
+            using var writer = MongoInsertTests.Inserter(connection, "t", Context(), groupSize: 1);
+            var write = Assert.Throws<MlDbException>(() => MongoInsertTests.Run(writer, [MlValue.FromObject(Obj(("i", 2L)))]));
             Assert.Equal(MlDbErrorIds.ConnectionFailed, write.ErrorId);
-            Assert.StartsWith($"Cannot insert batch 1 into {db}.t:", write.Message);
+            Assert.StartsWith($"Cannot insert group 1 (record 1) into {db}.t:", write.Message);
         }
         finally
         {
@@ -149,9 +149,9 @@ public sealed class MongoConnectionTests
         }
         // The same connection reconnects by itself.
         var again = flow.Documents(new MongoQuerySpec { Collection = "t" }).ToList();
-        Assert.Empty(again); // the first insert was still held: batch of 10, never flushed
-        var writer2 = new MongoRecordInserter(connection, null, "t", null, false, 1, Context());
-        Assert.Single(writer2.Add(MlValue.FromObject(Obj(("i", 3L)))));
+        Assert.Empty(again); // the first insert was still held: a group of 10 with no time bound, never flushed
+        using var writer2 = MongoInsertTests.Inserter(connection, "t", Context(), groupSize: 1);
+        Assert.Single(MongoInsertTests.Run(writer2, [MlValue.FromObject(Obj(("i", 3L)))]).Outcomes);
         Assert.Single(flow.Documents(new MongoQuerySpec { Collection = "t" }));
     }
 

@@ -34,7 +34,8 @@ public sealed class MongoRoundTripTests
         record.Set("owner_id", refId);
         record.Set("hex_text", refId);
 
-        var outcome = Assert.Single(new MongoRecordInserter(connection, null, "types", null, false, 1, Context()).Add(MlValue.FromObject(record)));
+        using var inserter = MongoInsertTests.Inserter(connection, "types", Context(), groupSize: 1);
+        var outcome = Assert.Single(MongoInsertTests.Run(inserter, [MlValue.FromObject(record)]).Outcomes);
         var stored = DirectCollection(client, db, "types").Find(new BsonDocument("_id", ObjectId.Parse(outcome.Id))).Single();
         var expected = new (string Field, BsonType Type)[]
         {
@@ -126,7 +127,8 @@ public sealed class MongoRoundTripTests
         var flow = new MongoQueryFlow(connection, Context());
         var doc = flow.MlDocuments(new MongoQuerySpec { Collection = "src" }).Single();
         doc.Set("name", "copy");
-        var outcome = Assert.Single(new MongoRecordInserter(connection, null, "dst", null, false, 1, Context()).Add(MlValue.FromObject(doc)));
+        using var inserter = MongoInsertTests.Inserter(connection, "dst", Context(), groupSize: 1);
+        var outcome = Assert.Single(MongoInsertTests.Run(inserter, [MlValue.FromObject(doc)]).Outcomes);
         Assert.Equal(doc.Get("_id").AsString, outcome.Id);
         var copy = DirectCollection(client, db, "dst").Find(FilterDefinition<BsonDocument>.Empty).Single();
         Assert.Equal(BsonType.ObjectId, copy["_id"].BsonType);

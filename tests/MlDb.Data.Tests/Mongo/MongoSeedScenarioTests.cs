@@ -50,17 +50,14 @@ public sealed class MongoSeedScenarioTests
         using var client = Direct();
         using var connection = Connect(db);
         var context = Context();
-        var inserter = new MongoRecordInserter(connection, null, "users", new MlFunctionCall(SeedScript(), "enrichUser"), addMetadata: true, batchSize: 1000, context);
+        using var inserter = MongoInsertTests.Inserter(connection, "users", context, new MlFunctionCall(SeedScript(), "enrichUser"), addMetadata: true);
         var john = Obj(("first_name", "John"), ("last_name", "Doe"), ("email", "john@example.com"), ("age", 30L), ("country", "USA"));
-        Assert.Empty(inserter.Add(MlValue.FromObject(john)));
         var bad = Obj(("first_name", "Bad"), ("last_name", "Mail"), ("email", "bad-email"), ("age", 70L), ("country", "UK"));
-        var ex = Assert.Throws<MlRecordException>(() => inserter.Add(MlValue.FromObject(bad)));
-        Assert.Equal(MlDbErrorIds.RecordRejected, ex.ErrorId);
-        Assert.EndsWith("enrichUser rejected it: Invalid email address", ex.Message);
-        Assert.Contains("bad-email", ex.Message);
         var young = Obj(("first_name", "Amy"), ("last_name", "Lee"), ("email", "amy@lee.org"), ("age", 25L), ("country", "CA"));
-        Assert.Empty(inserter.Add(MlValue.FromObject(young)));
-        var outcomes = inserter.Flush();
+        var (outcomes, errors) = MongoInsertTests.Run(inserter, [MlValue.FromObject(john), MlValue.FromObject(bad), MlValue.FromObject(young)]);
+        var ex = Assert.Single(errors);
+        Assert.Equal(MlDbErrorIds.RecordRejected, ex.ErrorId);
+        Assert.Equal($"Record 2 was not inserted into {db}.users: enrichUser rejected it: Invalid email address", ex.Message);
         Assert.Equal(2, outcomes.Count);
 
         var stored = DirectCollection(client, db, "users").Find(FilterDefinition<BsonDocument>.Empty).ToList();
