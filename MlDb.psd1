@@ -13,6 +13,7 @@
     PowerShellVersion    = '7.4'
 
     FormatsToProcess     = @('MlDb.Format.ps1xml')
+    TypesToProcess       = @('MlDb.Types.ps1xml')
 
     CmdletsToExport      = @(
         'Connect-MlDatabase'

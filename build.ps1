@@ -11,7 +11,8 @@
                  deps/ (MlDb.Language, MlDb.Data, every driver and its natives: loaded only into
                  the module's private AssemblyLoadContext).
       test     build and package, then every xunit project under tests/ (dotnet test) and every
-               tests/pester/*.Tests.ps1 file, each in a fresh pwsh with Pester 6.2.0 from NuGet.
+               tests/pester/*.Tests.ps1 and examples/*.Tests.ps1 file, each in a fresh pwsh with
+               Pester 6.2.0 from NuGet.
                Test servers come from tests/services/services.sh when it exists; they are
                stopped at the end. The last line printed is "N passed, N failed".
       demo     build, then run examples/quickstart.ps1 against SQLite in a fresh pwsh.
@@ -403,8 +404,11 @@ function Invoke-PesterFile([IO.FileInfo] $File) {
 
 function Invoke-TestTask([Collections.Generic.List[object]] $Results) {
     Invoke-BuildTask
-    $pesterFiles = @(Get-ChildItem -LiteralPath (Join-Path $Root 'tests/pester') -Recurse -Filter '*.Tests.ps1' |
-        Where-Object { Test-SuiteSelected ($_.BaseName -replace '\.Tests$', '') } | Sort-Object FullName)
+    # The module's own Pester files, then the examples that are Pester files themselves
+    # (examples/rules.Tests.ps1 shows users how to test their rules: it must keep passing).
+    $pesterFiles = @(@(Get-ChildItem -LiteralPath (Join-Path $Root 'tests/pester') -Recurse -Filter '*.Tests.ps1' | Sort-Object FullName) +
+        @(Get-ChildItem -LiteralPath (Join-Path $Root 'examples') -Filter '*.Tests.ps1' | Sort-Object FullName) |
+        Where-Object { Test-SuiteSelected ($_.BaseName -replace '\.Tests$', '') })
     $package = if (-not $Filter -or ($pesterFiles | Where-Object Name -EQ 'Packaging.Tests.ps1')) { Invoke-PackageTask } else { '' }
     if ($pesterFiles -or -not (Test-Path -LiteralPath (Join-Path $TestSupportDir 'Pester'))) { Publish-TestSupport }
     $null = New-Item -ItemType Directory -Force -Path (Join-Path $ResultsDir 'xunit'), (Join-Path $ResultsDir 'pester')

@@ -67,6 +67,22 @@ public sealed class ConnectionTests
     }
 
     [Fact]
+    public void ListTables_names_tables_and_views_as_Table_takes_them()
+    {
+        using var dir = new TempDir();
+        using var db = Memory();
+        Exec(db, "CREATE TABLE users (id INTEGER PRIMARY KEY)");
+        Exec(db, "CREATE VIEW adults AS SELECT * FROM users");
+        Exec(db, "CREATE TEMP TABLE scratch (x INTEGER)");
+        Exec(db, $"ATTACH DATABASE '{dir.File("aux.db")}' AS aux");
+        Exec(db, "CREATE TABLE aux.archive (x INTEGER)");
+        using var lease = db.Lease(default);
+        var names = db.ListTables(lease, default);
+        Assert.Equal(["adults", "users", "temp.scratch", "aux.archive"], names);
+        Assert.All(names, n => Assert.NotNull(db.FindTable(lease, n, default)));
+    }
+
+    [Fact]
     public void Memory_lease_is_reentrant_on_one_thread()
     {
         using var db = Memory();

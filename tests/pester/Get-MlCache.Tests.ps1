@@ -190,7 +190,8 @@ Get-MlCache -Pattern '${Prefix}pr:*' -PageSize 100 | ForEach-Object { if (`$n++ 
                 $out[-1] | Should -Be 2000
                 $progress = @($ps.Streams.Progress)
                 $progress.Count | Should -BeGreaterThan 1
-                $progress[0].Activity | Should -Be "Get-MlCache -Pattern ${Prefix}pr:*"
+                $progress[0].Activity | Should -Be 'Get-MlCache'
+                $progress[0].CurrentOperation | Should -Be "-Pattern ${Prefix}pr:*"
                 $progress[-1].RecordType | Should -Be 'Completed'
             }
             finally { $ps.Dispose() }

@@ -58,10 +58,17 @@ public sealed class PostgresConnectionFactory : IMlConnectionFactory
         }
     }
 
-    /// <summary>The connection string parsed, or an error that does not repeat it (it may hold a password).</summary>
+    /// <summary>The connection string (or <c>postgresql://</c> URI) parsed, or an error that does not repeat it (it may hold a password).</summary>
     internal static NpgsqlConnectionStringBuilder Parse(string text, string? password)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (ConnectionUri.SchemeOf(text.Trim()) is { } scheme)
+        {
+            if (scheme is not ("postgresql" or "postgres"))
+                throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
+                    $"A PostgreSQL connection string is an Npgsql key=value string or a postgresql:// URI, not a {scheme}:// URI.");
+            return PostgresUri.ToBuilder(ConnectionUri.Parse(text, "PostgreSQL"));
+        }
         try
         {
             return new NpgsqlConnectionStringBuilder(text.Trim());
@@ -73,11 +80,12 @@ public sealed class PostgresConnectionFactory : IMlConnectionFactory
         }
     }
 
-    /// <summary>Host, port, database, user and pool settings; never the password.</summary>
+    /// <summary>Host, port, database, user and pool settings; never a password (the login's or the client key's).</summary>
     internal static string Display(NpgsqlConnectionStringBuilder builder)
     {
         var copy = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
         copy.Remove("Password");
+        copy.Remove("SSL Password");
         return copy.ConnectionString;
     }
 

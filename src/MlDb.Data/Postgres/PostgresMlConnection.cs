@@ -193,6 +193,34 @@ public sealed class PostgresMlConnection : MlSqlConnection
         });
     }
 
+    /// <summary>
+    /// Tables, views, materialized views and foreign tables outside the system schemas: by their
+    /// name when the search path finds them, else as <c>schema.name</c>.
+    /// </summary>
+    public override IReadOnlyList<string> ListTables(SqlLease lease, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        using var cmd = lease.CreateCommand(
+            """
+            SELECT CASE WHEN pg_catalog.pg_table_is_visible(c.oid) THEN c.relname ELSE n.nspname || '.' || c.relname END AS shown
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+              AND NOT c.relispartition
+            ORDER BY pg_catalog.pg_table_is_visible(c.oid) DESC, 1
+            """);
+        using var reader = cmd.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            names.Add(reader.GetString(0));
+        }
+        return names;
+    }
+
     protected override void DisposeCore()
     {
         _dataSource.Dispose();

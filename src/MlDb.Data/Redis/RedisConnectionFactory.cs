@@ -86,7 +86,7 @@ public sealed class RedisConnectionFactory : IMlConnectionFactory
         return ex.FailureType switch
         {
             ConnectionFailureType.AuthenticationFailure =>
-                "authentication failed (check the password given with -Credential or password= in the connection string)",
+                "authentication failed (check the password given with -Credential, password= or the redis:// URI)",
             _ => (RedisErrors.SocketReason(ex) ?? Probe(options)) is { } reason ? reason
                 : waited.TotalMilliseconds >= options.ConnectTimeout * 0.9 ? $"no Redis answer within {timeout} ({ex.FailureType})"
                 : $"the Redis handshake failed ({ex.FailureType})",

@@ -41,6 +41,17 @@ internal sealed class RedisSettings
         if (trimmed.Length == 0)
             throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
                 "The Redis connection string is empty; give at least one endpoint, for example 'localhost:6379'.");
+        ConnectionUri? uri = null;
+        if (ConnectionUri.SchemeOf(trimmed) is { } scheme)
+        {
+            if (scheme is not ("redis" or "rediss"))
+                throw new MlDbException(MlDbErrorIds.InvalidArgument, MlDbErrorKind.InvalidArgument,
+                    $"A Redis connection string is a configuration string (localhost:6379) or a redis:// or rediss:// URI, not a {scheme}:// URI.");
+            uri = ConnectionUri.Parse(trimmed, "Redis");
+            // The driver reads no URIs (it would take the whole text for a host name): the URI
+            // becomes a configuration string without its user and password, set below.
+            trimmed = ConfigurationFromUri(uri);
+        }
         ConfigurationOptions options;
         try
         {
@@ -61,18 +72,8 @@ internal sealed class RedisSettings
         var settings = new RedisSettings(options);
         if (!string.IsNullOrEmpty(options.Password)) settings._secrets.Add(options.Password);
         if (!string.IsNullOrEmpty(options.SentinelPassword)) settings._secrets.Add(options.SentinelPassword);
-        if (credential is not null)
-        {
-            // "default" is the user a plain AUTH <password> logs in as: leave it out, so that
-            // servers without ACLs (before Redis 6) accept the credential too.
-            if (!string.IsNullOrEmpty(credential.UserName) && !credential.UserName.Equals("default", StringComparison.OrdinalIgnoreCase))
-                options.User = credential.UserName;
-            if (!string.IsNullOrEmpty(credential.Password))
-            {
-                options.Password = credential.Password;
-                settings._secrets.Add(credential.Password);
-            }
-        }
+        if (uri is not null) settings.Login(uri.UserName, uri.Password);
+        if (credential is not null) settings.Login(credential.UserName, credential.Password);
 
         if (!string.IsNullOrWhiteSpace(database))
         {
@@ -94,6 +95,50 @@ internal sealed class RedisSettings
         settings.EndPointText = string.Join(",", options.EndPoints.Select(RedisMlConnection.Format));
         settings.DisplayText = BuildDisplay(settings.EndPointText, options);
         return settings;
+    }
+
+    /// <summary>Sets the user and password to log in with (given ones only), remembering the password as a secret.</summary>
+    private void Login(string? user, string? password)
+    {
+        // "default" is the user a plain AUTH <password> logs in as: leave it out, so that
+        // servers without ACLs (before Redis 6) accept the credential too.
+        if (!string.IsNullOrEmpty(user) && !user.Equals("default", StringComparison.OrdinalIgnoreCase))
+            Options.User = user;
+        if (!string.IsNullOrEmpty(password))
+        {
+            Options.Password = password;
+            _secrets.Add(password);
+        }
+    }
+
+    /// <summary>
+    /// <c>redis[s]://[user[:password]@]host[:port][,host[:port]…][/database][?option=value&amp;…]</c> as a
+    /// configuration string: the endpoints (port 6379 when none is given), <c>defaultDatabase</c>
+    /// from the path, <c>ssl=true</c> for <c>rediss://</c>, and the query's options as they are
+    /// (StackExchange.Redis names: <c>connectTimeout</c>, <c>abortConnect</c>, …). User and
+    /// password are left out: <see cref="Login"/> sets them.
+    /// </summary>
+    private static string ConfigurationFromUri(ConnectionUri uri)
+    {
+        if (uri.Hosts.Count == 0)
+            throw ConnectionUri.Invalid("Redis", "it names no host (for example redis://localhost:6379)");
+        var parts = uri.Hosts.Select(h => $"{h.Host}:{h.Port ?? 6379}").ToList();
+        if (uri.Path is { } path)
+        {
+            if (!int.TryParse(path.Trim('/'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int database))
+                throw ConnectionUri.Invalid("Redis", "the path after the host is a database index (redis://localhost:6379/2), and this one is not a number");
+            parts.Add("defaultDatabase=" + database.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (uri.Scheme == "rediss") parts.Add("ssl=true");
+        foreach (var (key, value) in uri.Options)
+        {
+            if (key.Contains("password", StringComparison.OrdinalIgnoreCase))
+                throw ConnectionUri.Invalid("Redis", $"a password goes in the user information (redis://user:password@host), not in the option '{key}'");
+            if (value.Contains(',', StringComparison.Ordinal))
+                throw ConnectionUri.Invalid("Redis", $"the value of the option '{key}' has a comma");
+            parts.Add($"{key}={value}");
+        }
+        return string.Join(",", parts);
     }
 
     /// <summary>Replaces every secret of this connection in <paramref name="text"/> by <c>***</c>.</summary>

@@ -26,6 +26,12 @@ public abstract class MlSqlConnection : MlConnection
     /// <summary>The table's columns and key, or null when no such table or view exists.</summary>
     public abstract SqlTableSchema? FindTable(SqlLease lease, string table, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The tables and views, named as <c>-Table</c> takes them (schema-qualified where the plain
+    /// name would not find them), in name order: what tab completion offers.
+    /// </summary>
+    public abstract IReadOnlyList<string> ListTables(SqlLease lease, CancellationToken cancellationToken);
+
     /// <summary>Like <see cref="FindTable"/>, or an <see cref="MlDbException"/> (InvalidIdentifier).</summary>
     public SqlTableSchema RequireTable(SqlLease lease, string table, CancellationToken cancellationToken) =>
         FindTable(lease, table, cancellationToken) ?? throw new MlDbException(MlDbErrorIds.InvalidIdentifier, MlDbErrorKind.ObjectNotFound,

@@ -143,6 +143,29 @@ public sealed class SqliteMlConnection : MlSqlConnection
         return cmd.ExecuteScalar() is not null;
     }
 
+    /// <summary>Tables and views of the main database by their name; those of temp and attached databases as <c>schema.name</c>.</summary>
+    public override IReadOnlyList<string> ListTables(SqlLease lease, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var schemas = new List<string>();
+        using (var cmd = lease.CreateCommand("SELECT name FROM pragma_database_list ORDER BY seq"))
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read()) schemas.Add(reader.GetString(0));
+        }
+        var names = new List<string>();
+        foreach (var schema in schemas)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            bool main = schema.Equals("main", StringComparison.OrdinalIgnoreCase);
+            string master = schema.Equals("temp", StringComparison.OrdinalIgnoreCase) ? "sqlite_temp_master" : SqliteDialect.Instance.QuoteIdentifier(schema) + ".sqlite_master";
+            using var cmd = lease.CreateCommand($"SELECT name FROM {master} WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) names.Add(main ? reader.GetString(0) : schema + "." + reader.GetString(0));
+        }
+        return names;
+    }
+
     public override void ApplyCommandTimeout(DbCommand command, TimeSpan? timeout)
     {
         // Microsoft.Data.Sqlite uses CommandTimeout as the busy (lock wait) timeout; the running

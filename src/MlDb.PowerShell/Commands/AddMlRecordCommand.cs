@@ -19,16 +19,19 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
     /// <summary>The table to insert into; record keys are matched to its columns.</summary>
     [Parameter(ParameterSetName = TableSet, Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlTableNameCompleter))]
     public string Table { get; set; } = "";
 
     /// <summary>MongoDB: the collection to insert into; each inserted _id is written out as a string.</summary>
     [Parameter(ParameterSetName = CollectionSet, Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlCollectionNameCompleter))]
     public string Collection { get; set; } = "";
 
     /// <summary>MongoDB: the database of -Collection (default: the connection's -Database).</summary>
     [Parameter(ParameterSetName = CollectionSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlDatabaseNameCompleter))]
     public string? Database { get; set; }
 
     /// <summary>MongoDB: adds created_at (the current date) and processed_by_ml = true to each document.</summary>

@@ -8,11 +8,11 @@ namespace MlDb.PowerShell.Commands;
 [OutputType(typeof(MlConnectionInfo))]
 public sealed class ConnectMlDatabaseCommand : MlCmdlet
 {
-    /// <summary>Sqlite (default), Postgres, Mongo or Redis.</summary>
+    /// <summary>Sqlite, Postgres, Mongo or Redis; without it the provider is read from the connection string or URI.</summary>
     [Parameter]
     public MlDbProvider Provider { get; set; } = MlDbProvider.Sqlite;
 
-    /// <summary>The provider's connection string. SQLite also takes a plain path (relative to the current location; PowerShell drives work) or :memory:.</summary>
+    /// <summary>The provider's connection string or URI. SQLite also takes a plain path (relative to the current location; PowerShell drives work) or :memory:.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string ConnectionString { get; set; } = "";
@@ -42,7 +42,8 @@ public sealed class ConnectMlDatabaseCommand : MlCmdlet
         MlConnection connection;
         try
         {
-            var request = new MlConnectRequest(Name, (MlProvider)(int)Provider, ConnectionString,
+            var provider = MyInvocation.BoundParameters.ContainsKey(nameof(Provider)) ? (MlProvider)(int)Provider : DetectProvider();
+            var request = new MlConnectRequest(Name, provider, ConnectionString,
                 Credential?.GetNetworkCredential(), Database,
                 path => ResolveFilePath(path, mustExist: false, "MlDb." + MlDbErrorIds.ConnectionFailed, "database"));
             connection = MlConnectionFactory.Connect(request, CancellationToken);
@@ -52,10 +53,26 @@ public sealed class ConnectMlDatabaseCommand : MlCmdlet
             ThrowError(ex, Name);
             return;
         }
+        catch (Exception ex) when (ex is not (PipelineStoppedException or OutOfMemoryException or FlowControlException))
+        {
+            // A driver failure no provider translated: its message may quote the connection
+            // string, so it is scrubbed of every password the user gave.
+            string reason = ConnectionSecrets.Scrub(ex.Message, ConnectionString, Credential?.GetNetworkCredential().Password);
+            ThrowError("MlDb." + MlDbErrorIds.ConnectionFailed, ErrorCategory.ConnectionError, $"Cannot open the connection '{Name}': {reason}", Name);
+            return;
+        }
         var info = ConnectionRegistry.Describe(connection);
         var replaced = ConnectionRegistry.Current.Add(info);
-        if (replaced is not null) WriteVerbose($"Closed the previous connection '{replaced.Name}' ({replaced.Provider}: {replaced.ConnectionString}).");
+        if (replaced is not null && !ReferenceEquals(replaced.Connection, info.Connection))
+            WriteWarning($"The connection '{replaced.Name}' ({replaced.Provider}: {replaced.ConnectionString}) was open and has been closed: the name '{info.Name}' now stands for the new {info.Provider} connection.");
         WriteVerbose($"Connected '{info.Name}' to {info.Provider}: {info.ConnectionString}");
         if (PassThru) WriteObject(info);
+    }
+
+    private MlProvider DetectProvider()
+    {
+        var guess = MlProviderDetection.Detect(ConnectionString);
+        WriteVerbose($"No -Provider given: {guess.Provider}, from {guess.Reason}.");
+        return guess.Provider;
     }
 }

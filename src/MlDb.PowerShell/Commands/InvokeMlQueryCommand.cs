@@ -38,6 +38,7 @@ public sealed class InvokeMlQueryCommand : MlScriptedCmdlet
     /// <summary>Reads this table (or view): SELECT * with -Filter and -Limit; the name is validated against the schema.</summary>
     [Parameter(ParameterSetName = TableSet, Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlTableNameCompleter))]
     public string Table { get; set; } = "";
 
     /// <summary>column = value conditions (AND); $null means IS NULL. A hashtable, PSCustomObject or JSON object.</summary>
@@ -57,12 +58,14 @@ public sealed class InvokeMlQueryCommand : MlScriptedCmdlet
     [Parameter(ParameterSetName = CollectionSet, Mandatory = true)]
     [Parameter(ParameterSetName = PipelineSet, Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlCollectionNameCompleter))]
     public string Collection { get; set; } = "";
 
     /// <summary>MongoDB: the database of -Collection (default: the connection's -Database).</summary>
     [Parameter(ParameterSetName = CollectionSet)]
     [Parameter(ParameterSetName = PipelineSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MlDatabaseNameCompleter))]
     public string? Database { get; set; }
 
     /// <summary>MongoDB: aggregation stages — dictionaries ([ordered] where key order matters) or JSON text of an array of stages.</summary>

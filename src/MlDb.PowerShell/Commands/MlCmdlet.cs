@@ -90,9 +90,10 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// The flow context of this command: cancellation, the command timeout (-TimeoutSeconds, also
-    /// the limit of each database command), verbose SQL, progress, and the write gate.
+    /// the limit of each database command), verbose SQL, progress (<paramref name="work"/>: what
+    /// it works on, see <see cref="ReportProgress"/>), and the write gate.
     /// </summary>
-    internal FlowContext CreateFlowContext(int timeoutSeconds, string activity, bool gateWrites)
+    internal FlowContext CreateFlowContext(int timeoutSeconds, string work, bool gateWrites)
     {
         return new FlowContext
         {
@@ -100,7 +101,7 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
             CommandTimeout = timeoutSeconds > 0 ? TimeSpan.FromSeconds(timeoutSeconds) : null,
             CallOptions = CallOptions(),
             Log = WriteVerbose,
-            Progress = (status, count) => ReportProgress(activity, status, count),
+            Progress = (status, count) => ReportProgress(work, status, count),
             ShouldWrite = gateWrites ? (target, action) => { FlushScriptOutput(); return ShouldProcess(target, action); } : null,
         };
     }
@@ -126,16 +127,27 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Write-Progress once the work has run longer than a second (at most four updates a second).</summary>
-    internal void ReportProgress(string activity, string status, long count, bool force = false)
+    /// <summary>
+    /// Write-Progress once the work has run longer than a second (at most four updates a second).
+    /// The record's Activity is always the cmdlet's name (what a user filters progress on, and what
+    /// a host shows as the title); <paramref name="work"/> says what it works on (a table, a
+    /// pattern) and becomes the CurrentOperation, without the cmdlet name it may start with.
+    /// </summary>
+    internal void ReportProgress(string work, string status, long count, bool force = false)
     {
         long now = _clock.ElapsedMilliseconds;
         if (!force && (now < 1000 || (_lastProgressMs >= 0 && now - _lastProgressMs < 250))) return;
         _lastProgressMs = now;
         if (_progressId == 0) _progressId = Math.Abs(GetHashCode() % 10000) + 1;
         _progressShown = true;
-        WriteProgress(new ProgressRecord(_progressId, activity, $"{status}: {count:N0}"));
+        var record = new ProgressRecord(_progressId, ProgressActivity, $"{status}: {count:N0}");
+        string operation = work.StartsWith(ProgressActivity, StringComparison.OrdinalIgnoreCase) ? work[ProgressActivity.Length..].Trim() : work.Trim();
+        if (operation.Length > 0) record.CurrentOperation = operation;
+        WriteProgress(record);
     }
+
+    /// <summary>The Activity of this command's progress records: the cmdlet's name.</summary>
+    private string ProgressActivity => MyInvocation?.MyCommand?.Name is { Length: > 0 } name ? name : "MlDb";
 
     /// <summary>Closes the progress bar if one was shown (called from finally blocks and Dispose).</summary>
     internal void CompleteProgress()
@@ -144,7 +156,7 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
         _progressShown = false;
         try
         {
-            WriteProgress(new ProgressRecord(_progressId, "MlDb", "Done") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(_progressId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
         }
         catch (Exception)
         {

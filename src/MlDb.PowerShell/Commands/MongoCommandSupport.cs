@@ -147,7 +147,7 @@ internal static class MongoCommandSupport
             string key = (string)entry.Key;
             if (pso.Properties[key] is not null)
                 throw new MlConversionException($"The document at {path} has the keys '{pso.Properties[key].Name}' and '{key}', which PowerShell properties cannot tell apart (they ignore case); use -AsHashtable.", path);
-            pso.Properties.Add(new PSNoteProperty(key, ToPowerShellValue(entry.Value, path + "." + key)));
+            pso.Properties.Add(new PSNoteProperty(key, NestedDisplay.Mark(ToPowerShellValue(entry.Value, path + "." + key))));
         }
         return pso;
     }

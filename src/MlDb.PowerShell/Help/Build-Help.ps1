@@ -4,9 +4,12 @@
     Writes the MAML help (out/MlDb/en-US/MlDb.PowerShell.dll-Help.xml) from the Markdown pages beside this script.
 .DESCRIPTION
     One page per cmdlet (<Verb-Noun>.md) with the sections SYNOPSIS, DESCRIPTION, PARAMETERS
-    (### -Name + text), EXAMPLES (### title, a ```powershell block, then remarks), OUTPUTS and
-    NOTES. Syntax, parameter types, positions and pipeline input come from the cmdlets themselves,
-    so the module must be built: pass its manifest (default: out/MlDb/MlDb.psd1).
+    (### -Name + text), EXAMPLES (### title, a ```powershell block, then remarks), INPUTS and
+    OUTPUTS (### type name + text; "### None" when there is none), NOTES, and RELATED LINKS (one
+    "- Name" line per cmdlet or about_ topic, or "- [text](uri)"). Syntax, parameter types,
+    positions and pipeline input come from the cmdlets themselves, so the module must be built:
+    pass its manifest (default: out/MlDb/MlDb.psd1). A page that lacks a parameter description,
+    INPUTS, OUTPUTS or RELATED LINKS fails the build.
     build.ps1 runs it on every build (in a fresh pwsh) and writes the XML into out/MlDb/en-US.
 .EXAMPLE
     pwsh -NoProfile -File src/MlDb.PowerShell/Help/Build-Help.ps1 -Manifest out/MlDb/MlDb.psd1
@@ -22,7 +25,8 @@ Import-Module $Manifest -Force
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 
 function Read-Page([string] $path) {
-    $page = [ordered]@{ Sections = [ordered]@{}; Parameters = [ordered]@{}; Examples = [System.Collections.Generic.List[object]]::new(); Outputs = [System.Collections.Generic.List[object]]::new() }
+    $page = [ordered]@{ Sections = [ordered]@{}; Parameters = [ordered]@{}; Examples = [System.Collections.Generic.List[object]]::new()
+        Inputs = [System.Collections.Generic.List[object]]::new(); Outputs = [System.Collections.Generic.List[object]]::new(); Links = [System.Collections.Generic.List[object]]::new() }
     $section = $null; $sub = $null; $buffer = [System.Collections.Generic.List[string]]::new(); $inCode = $false; $code = $null
     $flush = {
         $text = ($buffer -join "`n").Trim()
@@ -31,7 +35,15 @@ function Read-Page([string] $path) {
         switch ($section) {
             'PARAMETERS' { if ($sub) { $page.Parameters[$sub.TrimStart('-')] = $text } }
             'EXAMPLES' { if ($sub) { $page.Examples[-1].Remarks = $text } }
+            'INPUTS' { if ($sub) { $page.Inputs[-1].Text = $text } }
             'OUTPUTS' { if ($sub) { $page.Outputs[-1].Text = $text } }
+            'RELATED LINKS' {
+                foreach ($line in $text -split "\n" | Where-Object { $_.Trim() }) {
+                    if ($line -match '^\s*-\s*\[(?<text>[^\]]+)\]\((?<uri>[^)]*)\)\s*$') { $page.Links.Add([pscustomobject]@{ Text = $Matches.text; Uri = $Matches.uri }) }
+                    elseif ($line -match '^\s*-\s*(?<text>\S.*?)\s*$') { $page.Links.Add([pscustomobject]@{ Text = $Matches.text; Uri = '' }) }
+                    else { throw "$path : RELATED LINKS takes '- Name' or '- [text](uri)' lines, not '$line'." }
+                }
+            }
             default { $page.Sections[$section] = $text }
         }
     }
@@ -47,6 +59,7 @@ function Read-Page([string] $path) {
         if ($line -match '^### (.+)$') {
             & $flush; $sub = $Matches[1].Trim()
             if ($section -eq 'EXAMPLES') { $page.Examples.Add([pscustomobject]@{ Title = $sub; Code = ''; Remarks = '' }) }
+            if ($section -eq 'INPUTS') { $page.Inputs.Add([pscustomobject]@{ Type = $sub; Text = '' }) }
             if ($section -eq 'OUTPUTS') { $page.Outputs.Add([pscustomobject]@{ Type = $sub; Text = '' }) }
             continue
         }
@@ -140,16 +153,21 @@ foreach ($file in Get-ChildItem -LiteralPath $PSScriptRoot -Filter '*-*.md' | So
     }
     $w.WriteEndElement()
 
-    $w.WriteStartElement('command', 'returnValues', $command)
-    foreach ($output in $page.Outputs) {
-        $w.WriteStartElement('command', 'returnValue', $command)
-        $w.WriteStartElement('dev', 'type', $dev)
-        $w.WriteElementString('maml', 'name', $maml, $output.Type)
-        $w.WriteEndElement()
-        Write-Paras $w $output.Text
+    foreach ($kind in 'Inputs', 'Outputs', 'Links') {
+        if ($page[$kind].Count -eq 0) { throw "$($file.Name) has no $(@{ Inputs = 'INPUTS'; Outputs = 'OUTPUTS'; Links = 'RELATED LINKS' }[$kind]) section (or it is empty)." }
+    }
+    foreach ($types in @(@('inputTypes', 'inputType', $page.Inputs), @('returnValues', 'returnValue', $page.Outputs))) {
+        $w.WriteStartElement('command', $types[0], $command)
+        foreach ($entry in $types[2]) {
+            $w.WriteStartElement('command', $types[1], $command)
+            $w.WriteStartElement('dev', 'type', $dev)
+            $w.WriteElementString('maml', 'name', $maml, $entry.Type)
+            $w.WriteEndElement()
+            Write-Paras $w $entry.Text
+            $w.WriteEndElement()
+        }
         $w.WriteEndElement()
     }
-    $w.WriteEndElement()
 
     if ($page.Sections.Contains('NOTES')) {
         $w.WriteStartElement('maml', 'alertSet', $maml)
@@ -167,6 +185,15 @@ foreach ($file in Get-ChildItem -LiteralPath $PSScriptRoot -Filter '*-*.md' | So
         $w.WriteStartElement('dev', 'remarks', $dev)
         foreach ($para in ($example.Remarks -split "\n\s*\n")) { $w.WriteElementString('maml', 'para', $maml, (($para -split "\n") -join ' ').Trim()) }
         $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('maml', 'relatedLinks', $maml)
+    foreach ($link in $page.Links) {
+        $w.WriteStartElement('maml', 'navigationLink', $maml)
+        $w.WriteElementString('maml', 'linkText', $maml, $link.Text)
+        $w.WriteElementString('maml', 'uri', $maml, $link.Uri)
         $w.WriteEndElement()
     }
     $w.WriteEndElement()

@@ -85,7 +85,7 @@ internal static class Materializer
             var pso = (PSObject)hostObject;
             if (pso.Properties[key] is { } existing)
                 return $"has the keys '{existing.Name}' and '{key}', which PowerShell properties cannot tell apart (they ignore case); use -AsHashtable.";
-            pso.Properties.Add(new PSNoteProperty(key, value));
+            pso.Properties.Add(new PSNoteProperty(key, NestedDisplay.Mark(value)));
             return null;
         }
     }
@@ -103,7 +103,7 @@ internal static class Materializer
         }
         var pso = new PSObject();
         // json/jsonb and array columns arrive as host containers (OrderedDictionary, object[]): PSCustomObject inside too.
-        for (int i = 0; i < values.Length; i++) pso.Properties.Add(new PSNoteProperty(names[i], values[i] is IDictionary or object?[] ? FromHostData(values[i]) : values[i]));
+        for (int i = 0; i < values.Length; i++) pso.Properties.Add(new PSNoteProperty(names[i], values[i] is IDictionary or object?[] ? NestedDisplay.Mark(FromHostData(values[i], 1)) : values[i]));
         return pso;
     }
 
@@ -119,7 +119,7 @@ internal static class Materializer
                     foreach (DictionaryEntry entry in dict)
                     {
                         string key = entry.Key.ToString() ?? "";
-                        if (pso.Properties[key] is null) pso.Properties.Add(new PSNoteProperty(key, FromHostData(entry.Value, depth + 1)));
+                        if (pso.Properties[key] is null) pso.Properties.Add(new PSNoteProperty(key, NestedDisplay.Mark(FromHostData(entry.Value, depth + 1))));
                     }
                     return pso;
                 }

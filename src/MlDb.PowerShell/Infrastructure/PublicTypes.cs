@@ -182,3 +182,57 @@ public sealed class MlDbErrorException : Exception
     /// <summary>The id without the <c>MlDb.</c> prefix (ConnectionNotFound, InvalidIdentifier, …).</summary>
     public string ErrorId { get; }
 }
+
+/// <summary>What <c>Test-MlScript -Detailed</c> writes for each file.</summary>
+public sealed class MlScriptTestResult
+{
+    internal MlScriptTestResult(string path, MlScriptProblem[] errors, string[] functions)
+    {
+        Path = path;
+        Name = System.IO.Path.GetFileName(path);
+        Errors = errors;
+        Functions = functions;
+    }
+
+    /// <summary>The full path of the .ml file.</summary>
+    public string Path { get; }
+
+    /// <summary>The file name.</summary>
+    public string Name { get; }
+
+    /// <summary>True when the file exists and compiles.</summary>
+    public bool IsValid => Errors.Length == 0;
+
+    /// <summary>Each problem found, with its line and column; empty when the script is valid.</summary>
+    public MlScriptProblem[] Errors { get; }
+
+    /// <summary>The top-level functions of a valid script, in source order.</summary>
+    public string[] Functions { get; }
+
+    public override string ToString() => $"{Path}: {(IsValid ? "valid" : string.Join("; ", Errors.Select(e => e.ToString())))}";
+}
+
+/// <summary>One problem <c>Test-MlScript -Detailed</c> found in a file.</summary>
+public sealed class MlScriptProblem
+{
+    internal MlScriptProblem(string errorType, string message, int line, int column)
+    {
+        ErrorType = errorType;
+        Message = message;
+        Line = line;
+        Column = column;
+    }
+
+    /// <summary>SyntaxError, ImportError, … (ScriptNotFound for a missing file).</summary>
+    public string ErrorType { get; }
+
+    public string Message { get; }
+
+    /// <summary>1-based line (0 when the problem is not at a place in the file).</summary>
+    public int Line { get; }
+
+    /// <summary>1-based column (0 when the problem is not at a place in the file).</summary>
+    public int Column { get; }
+
+    public override string ToString() => Line > 0 ? $"line {Line}, column {Column}: {ErrorType}: {Message}" : $"{ErrorType}: {Message}";
+}
