@@ -10,7 +10,7 @@ namespace MlDb.PowerShell.Commands;
 /// it returns; or groups records into batches for a batch function, one transaction per batch.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "MlRecord", DefaultParameterSetName = TableSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(long), typeof(string), typeof(MlInsertBatchResult))]
+[OutputType(typeof(long), typeof(string), typeof(MlInsertBatchResult), typeof(PSCustomObject))]
 public sealed class AddMlRecordCommand : MlScriptedCmdlet
 {
     public const string TableSet = "Table";
