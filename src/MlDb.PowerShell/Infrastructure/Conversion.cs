@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Collections.Specialized;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Reflection;
 using MlDb.Data;
 using MlDb.Language;
 
@@ -43,20 +45,89 @@ internal sealed class PowerShellToMlConverter : MlHostConverter
     {
         if (value is PSObject { BaseObject: PSCustomObject } pso)
         {
-            properties = Properties(pso);
+            properties = CustomObjectProperties.Read(pso);
             return true;
         }
         properties = [];
         return false;
     }
+}
 
-    private static IEnumerable<KeyValuePair<string, object?>> Properties(PSObject pso)
+/// <summary>
+/// The gettable properties of a PSCustomObject, in order, as <c>$o.PSObject.Properties</c> lists
+/// them. That public enumeration costs microseconds per object (it builds the full member view:
+/// the object's own members, the type table's and the adapter's, and materialises the hidden
+/// psbase/psobject/… members on first use), more than converting the values. An object whose
+/// type names are ones whose type data adds no property (checked once per runspace and list of
+/// type names, with an empty object of those names) has exactly its own properties in that view,
+/// so those are read directly from PSObject's own member list, through two internal members of
+/// PowerShell (<c>InstanceMembers</c>, <c>InternalTypeNames</c>, bound once on first use). Where
+/// either is missing, or type data adds properties, the public enumeration is used.
+/// </summary>
+internal static class CustomObjectProperties
+{
+    private static readonly Func<PSObject, IEnumerable<PSMemberInfo>>? OwnMembers = BindInternalGetter<IEnumerable<PSMemberInfo>>("InstanceMembers");
+    private static readonly Func<PSObject, IList<string>>? TypeNamesOf = BindInternalGetter<IList<string>>("InternalTypeNames");
+
+    // Lists of type names already checked, for the runspace they were checked in (type data is per runspace).
+    [ThreadStatic] private static Runspace? t_checkedFor;
+    [ThreadStatic] private static List<(IList<string> Names, bool OwnOnly)>? t_checked;
+
+    public static KeyValuePair<string, object?>[] Read(PSObject pso)
     {
+        if (OwnMembers is null || TypeNamesOf is null || !OwnPropertiesOnly(TypeNamesOf(pso))) return ReadPublic(pso);
+        var members = OwnMembers(pso);
+        var found = new List<KeyValuePair<string, object?>>(members is ICollection<PSMemberInfo> c ? c.Count : 4);
+        foreach (var member in members)
+        {
+            // The hidden pstypenames code property appears here once the full view has been built.
+            if (member is not PSPropertyInfo property || property.Name.Equals("pstypenames", StringComparison.OrdinalIgnoreCase) || !property.IsGettable) continue;
+            found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
+        }
+        return found.ToArray();
+    }
+
+    private static KeyValuePair<string, object?>[] ReadPublic(PSObject pso)
+    {
+        var found = new List<KeyValuePair<string, object?>>();
         foreach (var property in pso.Properties)
         {
             if (!property.IsGettable) continue;
-            yield return new KeyValuePair<string, object?>(property.Name, property.Value);
+            found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
         }
+        return found.ToArray();
+    }
+
+    /// <summary>True when type data for <paramref name="typeNames"/> adds no property, so an object of these names has only its own.</summary>
+    private static bool OwnPropertiesOnly(IList<string> typeNames)
+    {
+        var runspace = Runspace.DefaultRunspace;
+        var checkedNames = t_checked;
+        if (checkedNames is null || !ReferenceEquals(t_checkedFor, runspace))
+        {
+            t_checked = checkedNames = [];
+            t_checkedFor = runspace;
+        }
+        foreach (var (names, ownOnly) in checkedNames)
+            if (ReferenceEquals(names, typeNames) || names.SequenceEqual(typeNames, StringComparer.Ordinal)) return ownOnly;
+
+        var probe = new PSObject();
+        if (!probe.TypeNames.SequenceEqual(typeNames, StringComparer.Ordinal))
+        {
+            probe.TypeNames.Clear();
+            foreach (var name in typeNames) probe.TypeNames.Add(name);
+        }
+        bool result = !probe.Properties.Any();
+        if (checkedNames.Count >= 16) checkedNames.RemoveAt(0);
+        checkedNames.Add((typeNames, result));
+        return result;
+    }
+
+    private static Func<PSObject, T>? BindInternalGetter<T>(string propertyName) where T : class
+    {
+        var getter = typeof(PSObject).GetProperty(propertyName, BindingFlags.Instance | BindingFlags.NonPublic)?.GetGetMethod(nonPublic: true);
+        if (getter is null || !typeof(T).IsAssignableFrom(getter.ReturnType)) return null;
+        return (Func<PSObject, T>?)Delegate.CreateDelegate(typeof(Func<PSObject, T>), getter, throwOnBindFailure: false);
     }
 }
 
