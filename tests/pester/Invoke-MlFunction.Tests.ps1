@@ -128,6 +128,13 @@ Describe 'Invoke-MlFunction' {
             ($back | Select-Object -Last 2) | Should -Be @('sq', 'n')
         }
 
+        It 'binds the fast read of PSCustomObject properties on this PowerShell (else every record pays for the public enumeration)' {
+            $type = (Get-Module MlDb).ImplementingAssembly.GetType('MlDb.PowerShell.CustomObjectProperties', $true)
+            $flags = [Reflection.BindingFlags]'Static,NonPublic'
+            $type.GetField('OwnMembers', $flags).GetValue($null) | Should -Not -BeNullOrEmpty
+            $type.GetField('TypeNamesOf', $flags).GetValue($null) | Should -Not -BeNullOrEmpty
+        }
+
         It 'includes the properties that type data adds to a PSCustomObject''s type name' {
             $typeName = 'MlDb.Tests.Order' + [guid]::NewGuid().ToString('N')
             Update-TypeData -TypeName $typeName -MemberType ScriptProperty -MemberName total -Value { $this.qty * 2 }

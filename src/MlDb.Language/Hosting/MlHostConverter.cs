@@ -437,10 +437,12 @@ public class MlHostConverter
     {
         walk.Enter(dict, depth, key, index);
         var fill = new ObjectFill(dict.Count);
-        foreach (DictionaryEntry entry in dict)
+        // Key and Value of the enumerator itself: its Current would box each DictionaryEntry.
+        var entries = dict.GetEnumerator();
+        while (entries.MoveNext())
         {
-            string name = KeyText(entry.Key, walk, depth);
-            fill.Add(name, Convert(entry.Value, walk, depth + 1, name, -1), walk, depth);
+            string name = KeyText(entries.Key, walk, depth);
+            fill.Add(name, Convert(entries.Value, walk, depth + 1, name, -1), walk, depth);
         }
         walk.Leave(depth);
         return fill.Build(walk, depth);

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.Specialized;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Linq.Expressions;
 using System.Reflection;
 using MlDb.Data;
 using MlDb.Language;
@@ -66,36 +67,43 @@ internal sealed class PowerShellToMlConverter : MlHostConverter
 /// </summary>
 internal static class CustomObjectProperties
 {
-    private static readonly Func<PSObject, IEnumerable<PSMemberInfo>>? OwnMembers = BindInternalGetter<IEnumerable<PSMemberInfo>>("InstanceMembers");
     private static readonly Func<PSObject, IList<string>>? TypeNamesOf = BindInternalGetter<IList<string>>("InternalTypeNames");
+    private static readonly OwnMemberList? OwnMembers = OwnMemberList.Bind();
 
     // Lists of type names already checked, for the runspace they were checked in (type data is per runspace).
     [ThreadStatic] private static Runspace? t_checkedFor;
     [ThreadStatic] private static List<(IList<string> Names, bool OwnOnly)>? t_checked;
 
+    // Collects one object's properties (values are converted after Read returns, so nested
+    // objects never find it in use).
+    [ThreadStatic] private static List<KeyValuePair<string, object?>>? t_found;
+
     public static KeyValuePair<string, object?>[] Read(PSObject pso)
     {
-        if (OwnMembers is null || TypeNamesOf is null || !OwnPropertiesOnly(TypeNamesOf(pso))) return ReadPublic(pso);
-        var members = OwnMembers(pso);
-        var found = new List<KeyValuePair<string, object?>>(members is ICollection<PSMemberInfo> c ? c.Count : 4);
-        foreach (var member in members)
+        var found = t_found ??= new List<KeyValuePair<string, object?>>(8);
+        found.Clear();
+        if (OwnMembers is not null && TypeNamesOf is not null && OwnPropertiesOnly(TypeNamesOf(pso)))
         {
-            // The hidden pstypenames code property appears here once the full view has been built.
-            if (member is not PSPropertyInfo property || property.Name.Equals("pstypenames", StringComparison.OrdinalIgnoreCase) || !property.IsGettable) continue;
-            found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
+            var members = OwnMembers.Of(pso);
+            int count = OwnMembers.Count(members);
+            for (int i = 0; i < count; i++)
+            {
+                // The hidden pstypenames code property appears here once the full view has been built.
+                if (OwnMembers.At(members, i) is not PSPropertyInfo property || property.Name.Equals("pstypenames", StringComparison.OrdinalIgnoreCase) || !property.IsGettable) continue;
+                found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
+            }
         }
-        return found.ToArray();
-    }
-
-    private static KeyValuePair<string, object?>[] ReadPublic(PSObject pso)
-    {
-        var found = new List<KeyValuePair<string, object?>>();
-        foreach (var property in pso.Properties)
+        else
         {
-            if (!property.IsGettable) continue;
-            found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
+            foreach (var property in pso.Properties)
+            {
+                if (!property.IsGettable) continue;
+                found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
+            }
         }
-        return found.ToArray();
+        var result = found.ToArray();
+        found.Clear();
+        return result;
     }
 
     /// <summary>True when type data for <paramref name="typeNames"/> adds no property, so an object of these names has only its own.</summary>
@@ -121,6 +129,43 @@ internal static class CustomObjectProperties
         if (checkedNames.Count >= 16) checkedNames.RemoveAt(0);
         checkedNames.Add((typeNames, result));
         return result;
+    }
+
+    /// <summary>
+    /// PSObject's own member list, read by position: its enumerator would first copy the whole
+    /// list (several allocations per object). Bound once, with compiled accessors to the list's
+    /// internal <c>Count</c> and indexer; null when this PowerShell has no such members.
+    /// </summary>
+    private sealed class OwnMemberList(Func<PSObject, object> of, Func<object, int> count, Func<object, int, PSMemberInfo?> at)
+    {
+        public readonly Func<PSObject, object> Of = of;
+        public readonly Func<object, int> Count = count;
+        public readonly Func<object, int, PSMemberInfo?> At = at;
+
+        public static OwnMemberList? Bind()
+        {
+            const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic;
+            var of = BindInternalGetter<object>("InstanceMembers");
+            var listType = typeof(PSObject).GetProperty("InstanceMembers", Internal)?.PropertyType;
+            var countProperty = listType?.GetProperty("Count", Internal, null, typeof(int), Type.EmptyTypes, null);
+            var itemProperty = listType?.GetProperty("Item", Internal, null, null, [typeof(int)], null);
+            if (of is null || listType is null || countProperty is null || itemProperty is null || !typeof(PSMemberInfo).IsAssignableFrom(itemProperty.PropertyType))
+                return null;
+            try
+            {
+                var list = Expression.Parameter(typeof(object), "list");
+                var index = Expression.Parameter(typeof(int), "index");
+                var typed = Expression.Convert(list, listType);
+                var count = Expression.Lambda<Func<object, int>>(Expression.Property(typed, countProperty), list).Compile();
+                var at = Expression.Lambda<Func<object, int, PSMemberInfo?>>(
+                    Expression.Convert(Expression.Property(typed, itemProperty, index), typeof(PSMemberInfo)), list, index).Compile();
+                return new OwnMemberList(of, count, at);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or MemberAccessException)
+            {
+                return null;
+            }
+        }
     }
 
     private static Func<PSObject, T>? BindInternalGetter<T>(string propertyName) where T : class
