@@ -177,12 +177,7 @@ internal static class Report
     public static string Build(IReadOnlyList<Result> results, TimeSpan total, Options options, string loadAtStart, string loadAtEnd)
     {
         var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        sb.AppendLine($"## Results {DateTime.Now.ToString("yyyy-MM-dd HH:mm", c)}");
-        sb.AppendLine();
-        foreach (var line in Environment()) sb.AppendLine("* " + line);
-        sb.AppendLine($"* Rounds: {options.Warmups} warm-up + {options.Runs} measured below 500 000 rows, {options.BigWarmups} + {options.BigRuns} from 500 000 rows; medians; whole run {total.TotalSeconds:F0} s; 1-min load average {loadAtStart} at start, {loadAtEnd} at end");
-        sb.AppendLine();
+        var sb = new StringBuilder(Header(total, options, loadAtStart, loadAtEnd));
         sb.AppendLine("Execution only (input already converted), wall-clock medians; alloc = bytes allocated during the call ÷ rows; ratio = MlDb ÷ Jint (target ≤ 0.8, aim 0.5).");
         sb.AppendLine("The CPU ratio divides the medians of the calling thread's CPU time (GC included), which other processes on a busy machine do not inflate.");
         sb.AppendLine("Input conversion, timed separately: MlDb from typed rows via `MlObjectLayout.Create`, MlDb via `MlHostConverter.Default.ToMl` of `List<Dictionary<string, object>>`, Jint from typed rows into `JsObject`/`JsArray`.");

@@ -193,19 +193,11 @@ public sealed class KeySortTests
                 {
                     0 => MlValue.FromString(new string('x', r.Next(5))),
                     1 => MlValue.FromArray(MlArray.FromValues(new MlValue[r.Next(5)])),
-                    _ => MlValue.FromObject(NamedRow(i, r.Next(5))),
+                    _ => Row(i, r.Next(5), key: "length"),
                 };
             }
             Assert.Equal(Outcome(() => script.Call("slow", Fresh(items))), Outcome(() => script.Call("fast", Fresh(items))));
             Assert.True(FastPathTakes(script, items));
-        }
-
-        static MlObject NamedRow(int id, long length)
-        {
-            var o = new MlObject();
-            o.Set("id", id);
-            o.Set("length", length);
-            return o;
         }
     }
 
@@ -241,11 +233,11 @@ public sealed class KeySortTests
         Assert.Equal("#0,#2,#1,#3", Outcome(() => script.Call("fastBy", [Fresh(nan), MlValue.True])));
     }
 
-    private static MlValue Row(long id, MlValue key)
+    private static MlValue Row(long id, MlValue value, string key = "k")
     {
         var o = new MlObject();
         o.Set("id", id);
-        o.Set("k", key);
+        o.Set(key, value);
         return o;
     }
 
