@@ -128,6 +128,16 @@ Describe 'Invoke-MlFunction' {
             ($back | Select-Object -Last 2) | Should -Be @('sq', 'n')
         }
 
+        It 'converts another object inside a script property of the one being converted' {
+            $probe = $Probe
+            $outer = [pscustomobject]@{ x = 1 } |
+                Add-Member -MemberType ScriptProperty -Name inner -Value { Invoke-MlFunction $probe keys -ArgumentList ([pscustomobject]@{ p = 1; q = 2 }) } -PassThru
+            $outer | Add-Member -NotePropertyName y -NotePropertyValue 2
+            $r = Invoke-MlFunction $Probe same -ArgumentList $outer
+            $r.psobject.Properties.Name | Should -Be @('x', 'inner', 'y')
+            $r.inner | Should -Be @('p', 'q')
+        }
+
         It 'binds the fast read of PSCustomObject properties on this PowerShell (else every record pays for the public enumeration)' {
             $type = (Get-Module MlDb).ImplementingAssembly.GetType('MlDb.PowerShell.CustomObjectProperties', $true)
             $flags = [Reflection.BindingFlags]'Static,NonPublic'

@@ -74,19 +74,33 @@ internal static class CustomObjectProperties
     [ThreadStatic] private static Runspace? t_checkedFor;
     [ThreadStatic] private static List<(IList<string> Names, bool OwnOnly)>? t_checked;
 
-    // Collects one object's properties (values are converted after Read returns, so nested
-    // objects never find it in use).
+    // Collects one object's properties. Taken while in use: reading a script property runs
+    // PowerShell code, which may convert another object on this thread.
     [ThreadStatic] private static List<KeyValuePair<string, object?>>? t_found;
 
     public static KeyValuePair<string, object?>[] Read(PSObject pso)
     {
-        var found = t_found ??= new List<KeyValuePair<string, object?>>(8);
-        found.Clear();
+        var found = t_found ?? new List<KeyValuePair<string, object?>>(8);
+        t_found = null;
+        try
+        {
+            Collect(pso, found);
+            return found.ToArray();
+        }
+        finally
+        {
+            found.Clear();
+            t_found = found;
+        }
+    }
+
+    private static void Collect(PSObject pso, List<KeyValuePair<string, object?>> found)
+    {
         if (OwnMembers is not null && TypeNamesOf is not null && OwnPropertiesOnly(TypeNamesOf(pso)))
         {
             var members = OwnMembers.Of(pso);
-            int count = OwnMembers.Count(members);
-            for (int i = 0; i < count; i++)
+            // The count is read each time: a script property's getter may add or remove members.
+            for (int i = 0; i < OwnMembers.Count(members); i++)
             {
                 // The hidden pstypenames code property appears here once the full view has been built.
                 if (OwnMembers.At(members, i) is not PSPropertyInfo property || property.Name.Equals("pstypenames", StringComparison.OrdinalIgnoreCase) || !property.IsGettable) continue;
@@ -101,9 +115,6 @@ internal static class CustomObjectProperties
                 found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
             }
         }
-        var result = found.ToArray();
-        found.Clear();
-        return result;
     }
 
     /// <summary>True when type data for <paramref name="typeNames"/> adds no property, so an object of these names has only its own.</summary>
