@@ -4,6 +4,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text;
 using MlDb.Bench;
+using MlDb.Bench.Suites;
 using MlDb.Bench.Workloads;
 
 // MlDb benchmark: the seed workloads in MlDb, Jint and plain C#, side by side in one run.
@@ -16,12 +17,36 @@ using MlDb.Bench.Workloads;
 //                             the generic ToMl conversion and the cross-check then need all three)
 //   --generic-input           also run MlDb over the rows made by MlHostConverter.ToMl
 //   --out FILE                also write the Markdown report to FILE
+//   --suite workloads|sort|conversion   the seed workloads W1-W4 (default); the sorts S1-S5
+//                             (MlDb, .NET keyed sort, Jint); host -> ML conversion (layout path,
+//                             dictionaries, PSCustomObjects, hashtables, BSON documents, DataRows)
+//   --pshome DIR              PowerShell's folder, for the PSCustomObject conversions (default: the
+//                             repository's pinned pwsh, asked for its $PSHOME)
 
 var options = Options.Parse(args);
 var culture = CultureInfo.InvariantCulture;
 var started = Stopwatch.StartNew();
 string loadAtStart = Report.LoadAverage();
 var results = new List<Result>();
+
+if (options.Suite != "workloads")
+{
+    string suiteReport;
+    if (options.Suite == "sort")
+    {
+        suiteReport = SortSuite.Report(SortSuite.Run(options));
+    }
+    else
+    {
+        ConversionSuite.PowerShellHome = PowerShellHost.Find(options.PowerShellHome);
+        suiteReport = ConversionSuite.Report(ConversionSuite.Run(options));
+    }
+    string header = Report.Header(started.Elapsed, options, loadAtStart, Report.LoadAverage());
+    string text = header + suiteReport;
+    Console.WriteLine(text);
+    if (options.Out is not null) File.WriteAllText(options.Out, text);
+    return 0;
+}
 
 Console.Error.WriteLine($"Seed scripts: {Paths.SeedMl}");
 foreach (int rows in options.Rows)
@@ -71,7 +96,7 @@ internal sealed record Result(string Id, string Title, int Rows, Stats[] Convers
     public Stats? Get(string name) => Conversions.Concat(Executions).FirstOrDefault(s => s.Name == name);
 }
 
-internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int Runs, int BigWarmups, int BigRuns, string? Out, string[] Engines, bool GenericInput)
+internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int Runs, int BigWarmups, int BigRuns, string? Out, string[] Engines, bool GenericInput, string Suite, string? PowerShellHome)
 {
     public bool AllEngines => Engines.Length == 3;
 
@@ -83,7 +108,9 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
     public static Options Parse(string[] args)
     {
         int[] rows = [100_000, 1_000_000];
-        string[] workloads = ["W1", "W2", "W3", "W4"];
+        string[]? workloads = null;
+        string suite = "workloads";
+        string? psHome = null;
         int warmups = 3, runs = 7, bigWarmups = 1, bigRuns = 3;
         string? output = null;
         bool genericInput = false;
@@ -101,6 +128,11 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
                 case "--big-runs": bigRuns = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": output = Next(); break;
                 case "--generic-input": genericInput = true; break;
+                case "--suite":
+                    suite = Next().ToLowerInvariant();
+                    if (suite is not ("workloads" or "sort" or "conversion")) throw new ArgumentException($"Unknown suite {suite} (workloads, sort, conversion).");
+                    break;
+                case "--pshome": psHome = Next(); break;
                 case "--engines":
                     engines = Next().Split(',').Select(e => e.Trim().ToLowerInvariant() switch
                     {
@@ -114,7 +146,8 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
             }
         }
         if (runs < 1 || bigRuns < 1) throw new ArgumentException("At least one measured run is needed.");
-        return new Options(rows, workloads, warmups, runs, bigWarmups, bigRuns, output, engines, genericInput);
+        workloads ??= suite == "sort" ? ["S1", "S2", "S3", "S4", "S5"] : ["W1", "W2", "W3", "W4"];
+        return new Options(rows, workloads, warmups, runs, bigWarmups, bigRuns, output, engines, genericInput, suite, psHome);
     }
 }
 
@@ -128,15 +161,23 @@ internal static class Report
         catch (UnauthorizedAccessException) { return "?"; }
     }
 
-    public static string Build(IReadOnlyList<Result> results, TimeSpan total, Options options, string loadAtStart, string loadAtEnd)
+    /// <summary>The date, machine and rounds of a suite's report.</summary>
+    public static string Header(TimeSpan total, Options options, string loadAtStart, string loadAtEnd)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine($"## Results {DateTime.Now.ToString("yyyy-MM-dd HH:mm", c)}");
+        sb.AppendLine($"## Results {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", c)} UTC ({options.Suite})");
         sb.AppendLine();
         foreach (var line in Environment()) sb.AppendLine("* " + line);
         sb.AppendLine($"* Rounds: {options.Warmups} warm-up + {options.Runs} measured below 500 000 rows, {options.BigWarmups} + {options.BigRuns} from 500 000 rows; medians; whole run {total.TotalSeconds:F0} s; 1-min load average {loadAtStart} at start, {loadAtEnd} at end");
         sb.AppendLine();
+        return sb.ToString();
+    }
+
+    public static string Build(IReadOnlyList<Result> results, TimeSpan total, Options options, string loadAtStart, string loadAtEnd)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder(Header(total, options, loadAtStart, loadAtEnd));
         sb.AppendLine("Execution only (input already converted), wall-clock medians; alloc = bytes allocated during the call ÷ rows; ratio = MlDb ÷ Jint (target ≤ 0.8, aim 0.5).");
         sb.AppendLine("The CPU ratio divides the medians of the calling thread's CPU time (GC included), which other processes on a busy machine do not inflate.");
         sb.AppendLine("Input conversion, timed separately: MlDb from typed rows via `MlObjectLayout.Create`, MlDb via `MlHostConverter.Default.ToMl` of `List<Dictionary<string, object>>`, Jint from typed rows into `JsObject`/`JsArray`.");

@@ -105,6 +105,62 @@ Describe 'Invoke-MlFunction' {
             Invoke-MlFunction $Probe keys -ArgumentList ([pscustomobject]@{ z = 1; a = 2; m = 3 }) | Should -Be @('z', 'a', 'm')
         }
 
+        It 'reads a PSCustomObject''s own properties in order, whatever made it and whatever was asked of it before' {
+            $plain = [pscustomobject]@{ id = 1; name = 'a' }
+            $null = $plain.psobject.Properties.Name   # builds PowerShell's full member view (hidden pstypenames and friends)
+            $scripted = [pscustomobject]@{ qty = 2; price = 2.5 } | Add-Member -MemberType ScriptProperty -Name total -Value { $this.qty * $this.price } -PassThru
+            $json = '{"z": 1, "a": {"b": [1, 2]}}' | ConvertFrom-Json
+            $csv = 'q,r', '1,2' | ConvertFrom-Csv
+            $selected = [pscustomobject]@{ x = 1; y = 2; z = 3 } | Select-Object z, x
+            $rows = @($plain, $scripted, $json, $csv, $selected) | Invoke-MlFunction $Probe same
+            $rows[0].psobject.Properties.Name | Should -Be @('id', 'name')
+            $rows[1].psobject.Properties.Name | Should -Be @('qty', 'price', 'total')
+            $rows[1].total | Should -Be 5.0
+            $rows[2].psobject.Properties.Name | Should -Be @('z', 'a')
+            $rows[2].a.b | Should -Be @(1, 2)
+            $rows[3].q | Should -Be '1'
+            $rows[4].psobject.Properties.Name | Should -Be @('z', 'x')
+            # Many objects of one shape, then one whose keys differ in order only.
+            $many = 1..200 | ForEach-Object { [pscustomobject]@{ n = $_; sq = $_ * $_ } }
+            $many += [pscustomobject]@{ sq = 0; n = 0 }
+            $back = $many | Invoke-MlFunction $Probe keys
+            ($back | Select-Object -First 2) | Should -Be @('n', 'sq')
+            ($back | Select-Object -Last 2) | Should -Be @('sq', 'n')
+        }
+
+        It 'converts another object inside a script property of the one being converted' {
+            $probe = $Probe
+            $outer = [pscustomobject]@{ x = 1 } |
+                Add-Member -MemberType ScriptProperty -Name inner -Value { Invoke-MlFunction $probe keys -ArgumentList ([pscustomobject]@{ p = 1; q = 2 }) } -PassThru
+            $outer | Add-Member -NotePropertyName y -NotePropertyValue 2
+            $r = Invoke-MlFunction $Probe same -ArgumentList $outer
+            $r.psobject.Properties.Name | Should -Be @('x', 'inner', 'y')
+            $r.inner | Should -Be @('p', 'q')
+        }
+
+        It 'binds the fast read of PSCustomObject properties on this PowerShell (else every record pays for the public enumeration)' {
+            $type = (Get-Module MlDb).ImplementingAssembly.GetType('MlDb.PowerShell.CustomObjectProperties', $true)
+            $flags = [Reflection.BindingFlags]'Static,NonPublic'
+            $type.GetField('OwnMembers', $flags).GetValue($null) | Should -Not -BeNullOrEmpty
+            $type.GetField('TypeNamesOf', $flags).GetValue($null) | Should -Not -BeNullOrEmpty
+        }
+
+        It 'includes the properties that type data adds to a PSCustomObject''s type name' {
+            $typeName = 'MlDb.Tests.Order' + [guid]::NewGuid().ToString('N')
+            Update-TypeData -TypeName $typeName -MemberType ScriptProperty -MemberName total -Value { $this.qty * 2 }
+            try {
+                $order = [pscustomobject]@{ PSTypeName = $typeName; qty = 4 }
+                $r = Invoke-MlFunction $Probe same -ArgumentList $order
+                $r.psobject.Properties.Name | Should -Be @('qty', 'total')
+                $r.total | Should -Be 8
+                # Objects without that type name on the same thread keep only their own.
+                (Invoke-MlFunction $Probe keys -ArgumentList ([pscustomobject]@{ qty = 1 })) | Should -Be @('qty')
+            }
+            finally {
+                Remove-TypeData -TypeName $typeName
+            }
+        }
+
         It 'reports a cycle naming the path' {
             $h = @{ name = 'x'; inner = @{} }
             $h.inner.back = $h

@@ -131,13 +131,10 @@ public interface IMlConnectionFactory
 /// <summary>The provider registry: which factory serves which <see cref="MlProvider"/>.</summary>
 public static class MlConnectionFactory
 {
-    private static readonly Dictionary<MlProvider, IMlConnectionFactory> Factories = new()
-    {
-        [MlProvider.Sqlite] = new Sqlite.SqliteConnectionFactory(),
-        [MlProvider.Mongo] = new Mongo.MongoConnectionFactory(),
-        [MlProvider.Postgres] = new Postgres.PostgresConnectionFactory(),
-        [MlProvider.Redis] = new Redis.RedisConnectionFactory(),
-    };
+    // Factories by provider, each made the first time its provider is used (a connection to
+    // SQLite builds nothing for the others; cold start pays only for what it uses). Keyed by the
+    // provider's number: a dictionary over the enum type itself would be compiled on first use.
+    private static readonly Dictionary<int, IMlConnectionFactory> Factories = [];
 
     private static readonly object Gate = new();
 
@@ -145,19 +142,35 @@ public static class MlConnectionFactory
     public static void Register(IMlConnectionFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        lock (Gate) Factories[factory.Provider] = factory;
+        lock (Gate) Factories[(int)factory.Provider] = factory;
     }
 
-    public static bool IsAvailable(MlProvider provider)
+    public static bool IsAvailable(MlProvider provider) => FactoryFor(provider) is not null;
+
+    private static IMlConnectionFactory? FactoryFor(MlProvider provider)
     {
-        lock (Gate) return Factories.ContainsKey(provider);
+        lock (Gate)
+        {
+            if (Factories.TryGetValue((int)provider, out var factory)) return factory;
+            factory = BuiltIn(provider);
+            if (factory is not null) Factories[(int)provider] = factory;
+            return factory;
+        }
     }
+
+    private static IMlConnectionFactory? BuiltIn(MlProvider provider) => provider switch
+    {
+        MlProvider.Sqlite => new Sqlite.SqliteConnectionFactory(),
+        MlProvider.Mongo => new Mongo.MongoConnectionFactory(),
+        MlProvider.Postgres => new Postgres.PostgresConnectionFactory(),
+        MlProvider.Redis => new Redis.RedisConnectionFactory(),
+        _ => null,
+    };
 
     public static MlConnection Connect(MlConnectRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        IMlConnectionFactory? factory;
-        lock (Gate) Factories.TryGetValue(request.Provider, out factory);
+        var factory = FactoryFor(request.Provider);
         if (factory is null)
             throw new MlDbException(MlDbErrorIds.ProviderNotAvailable, MlDbErrorKind.NotInstalled,
                 $"The {request.Provider} provider is not available in this version of MlDb.", request.Provider.ToString());

@@ -34,15 +34,35 @@ public static class BsonMapping
     // ---- BSON -> ML ----------------------------------------------------------------------
 
     /// <summary>Converts a BSON value (nested documents and arrays included) to ML.</summary>
-    public static MlValue ToMl(BsonValue value) => Guard(() => ToMlCore(value, 0), value);
+    public static MlValue ToMl(BsonValue value)
+    {
+        try
+        {
+            return ToMlCore(value, 0, DocumentLayouts.OfThisThread);
+        }
+        catch (BsonPathException ex)
+        {
+            throw Failed(ex, value);
+        }
+    }
 
     /// <summary>Converts a document to an ML object with its keys in document order.</summary>
-    public static MlObject ToMlObject(BsonDocument document) => Guard(() => DocumentToMl(document, 0, null), document);
+    public static MlObject ToMlObject(BsonDocument document) => ToMlObjectWith(document, DocumentLayouts.OfThisThread);
 
     /// <summary>Like <see cref="ToMlObject(BsonDocument)"/>, sharing one object shape across documents with the same keys.</summary>
-    internal static MlObject ToMlObjectWith(BsonDocument document, DocumentLayouts layouts) => Guard(() => DocumentToMl(document, 0, layouts), document);
+    internal static MlObject ToMlObjectWith(BsonDocument document, DocumentLayouts layouts)
+    {
+        try
+        {
+            return DocumentToMl(document, 0, layouts);
+        }
+        catch (BsonPathException ex)
+        {
+            throw Failed(ex, document);
+        }
+    }
 
-    internal static MlValue ToMlCore(BsonValue value, int depth)
+    internal static MlValue ToMlCore(BsonValue value, int depth, DocumentLayouts? layouts)
     {
         switch (value.BsonType)
         {
@@ -58,7 +78,7 @@ public static class BsonMapping
             case BsonType.ObjectId: return MlValue.FromString(ObjectIdText(value.AsObjectId));
             case BsonType.DateTime: return MlValue.FromDate(DateToHost(value.AsBsonDateTime));
             case BsonType.Binary: return MlValue.FromBytes((byte[])value.AsBsonBinaryData.Bytes.Clone());
-            case BsonType.Document: return MlValue.FromObject(DocumentToMl(value.AsBsonDocument, depth, null));
+            case BsonType.Document: return MlValue.FromObject(DocumentToMl(value.AsBsonDocument, depth, layouts));
             case BsonType.Array:
                 {
                     var source = value.AsBsonArray;
@@ -68,7 +88,7 @@ public static class BsonMapping
                     {
                         try
                         {
-                            array.Add(ToMlCore(source[i], depth + 1));
+                            array.Add(ToMlCore(source[i], depth + 1, layouts));
                         }
                         catch (BsonPathException ex)
                         {
@@ -96,8 +116,8 @@ public static class BsonMapping
             var layout = layouts.For(document);
             if (layout is not null)
             {
-                var values = layouts.Buffer(n);
-                for (int i = 0; i < n; i++) values[i] = ElementToMl(document.GetElement(i), depth);
+                var values = layouts.Buffer(n, depth);
+                for (int i = 0; i < n; i++) values[i] = ElementToMl(document.GetElement(i), depth, layouts);
                 return layout.Create(values.AsSpan(0, n));
             }
         }
@@ -107,16 +127,16 @@ public static class BsonMapping
             var element = document.GetElement(i);
             if (obj.ContainsKey(element.Name))
                 throw new BsonPathException($"has the key '{element.Name}' more than once").Under("." + element.Name);
-            obj.SetFromData(element.Name, ElementToMl(element, depth));
+            obj.SetFromData(element.Name, ElementToMl(element, depth, layouts));
         }
         return obj;
     }
 
-    private static MlValue ElementToMl(BsonElement element, int depth)
+    private static MlValue ElementToMl(BsonElement element, int depth, DocumentLayouts? layouts)
     {
         try
         {
-            return ToMlCore(element.Value, depth + 1);
+            return ToMlCore(element.Value, depth + 1, layouts);
         }
         catch (BsonPathException ex)
         {
@@ -188,7 +208,7 @@ public static class BsonMapping
             default:
                 {
                     // Rows of the table with no dedicated host form: the ML rule decides.
-                    var ml = ToMlCore(value, depth);
+                    var ml = ToMlCore(value, depth, null);
                     return ml.Kind switch
                     {
                         MlKind.Null => null,
@@ -336,10 +356,13 @@ public static class BsonMapping
         }
         catch (BsonPathException ex)
         {
-            throw new MlDbException(MlDbErrorIds.ConversionFailed, MlDbErrorKind.InvalidData,
-                $"The value at {ex.Path} {ex.Reason}.", target is MlValue or MlObject ? null : target);
+            throw Failed(ex, target);
         }
     }
+
+    private static MlDbException Failed(BsonPathException ex, object? target) =>
+        new(MlDbErrorIds.ConversionFailed, MlDbErrorKind.InvalidData,
+            $"The value at {ex.Path} {ex.Reason}.", target is MlValue or MlObject ? null : target);
 }
 
 /// <summary>A conversion problem, carrying the path built up while the recursion unwinds.</summary>
@@ -367,46 +390,77 @@ internal sealed class BsonPathException(string reason) : Exception(reason)
 }
 
 /// <summary>
-/// Top-level documents of one cursor usually share their keys: while they do, every document
-/// is built on one shared ML object shape (computed once), which makes <c>doc.name</c> in
-/// scripts a cached slot read.
+/// Documents of one cursor (or rows handed over one after another) usually share their keys:
+/// while they do, every document is built on one shared ML object shape (computed once), which
+/// makes <c>doc.name</c> in scripts a cached slot read. A few recent key lists are kept, so
+/// nested documents of another shape do not push the rows' one out.
 /// </summary>
 internal sealed class DocumentLayouts
 {
-    private string[] _keys = [];
-    private MlObjectLayout? _layout;
-    private MlValue[] _buffer = [];
-    private int _misses;
+    private const int Kept = 4;
+
+    [ThreadStatic] private static DocumentLayouts? t_shared;
+
+    private readonly string[]?[] _keys = new string[Kept][];
+    private readonly MlObjectLayout?[] _layouts = new MlObjectLayout?[Kept];
+    private MlValue[][] _buffers = [];
+    private long _hits, _misses;
+
+    /// <summary>The layouts of the current thread, for documents converted outside a cursor (BsonMapping.ToMl).</summary>
+    public static DocumentLayouts OfThisThread => t_shared ??= new DocumentLayouts();
 
     /// <summary>The layout of the document's keys, or null when it cannot have one (repeated keys, ever-changing shapes).</summary>
     public MlObjectLayout? For(BsonDocument document)
     {
         int n = document.ElementCount;
-        if (_layout is not null && _keys.Length == n)
+        for (int k = 0; k < Kept; k++)
         {
-            bool same = true;
-            for (int i = 0; i < n && same; i++) same = string.Equals(_keys[i], document.GetElement(i).Name, StringComparison.Ordinal);
-            if (same) return _layout;
+            var keys = _keys[k];
+            if (keys is null) break;
+            if (keys.Length != n || !SameNames(keys, document)) continue;
+            var layout = _layouts[k]!;
+            if (k > 0)
+            {
+                (_keys[k], _keys[0]) = (_keys[0], keys);
+                (_layouts[k], _layouts[0]) = (_layouts[0], layout);
+            }
+            _hits++;
+            return layout;
         }
-        if (_misses > 64) return null; // shapes keep changing: plain objects are cheaper
+        // Shapes that keep changing: plain objects are cheaper than a layout per document.
+        if (_misses > 64 && _misses > 4 * _hits) return null;
         _misses++;
-        var keys = new string[n];
-        for (int i = 0; i < n; i++) keys[i] = document.GetElement(i).Name;
+        var names = new string[n];
+        for (int i = 0; i < n; i++) names[i] = document.GetElement(i).Name;
+        MlObjectLayout made;
         try
         {
-            _layout = MlObjectLayout.For(keys);
+            made = MlObjectLayout.For(names);
         }
         catch (ArgumentException)
         {
             return null; // a repeated key: the slow path reports it with its path
         }
-        _keys = keys;
-        return _layout;
+        Array.Copy(_keys, 0, _keys, 1, Kept - 1);
+        Array.Copy(_layouts, 0, _layouts, 1, Kept - 1);
+        _keys[0] = names;
+        _layouts[0] = made;
+        return made;
     }
 
-    public MlValue[] Buffer(int n)
+    private static bool SameNames(string[] keys, BsonDocument document)
     {
-        if (_buffer.Length < n) _buffer = new MlValue[n];
-        return _buffer;
+        for (int i = 0; i < keys.Length; i++)
+            if (!string.Equals(keys[i], document.GetElement(i).Name, StringComparison.Ordinal)) return false;
+        return true;
+    }
+
+    /// <summary>A scratch array for the values of a document at <paramref name="depth"/> (nested documents are filled while their parent is).</summary>
+    public MlValue[] Buffer(int n, int depth)
+    {
+        if (depth >= _buffers.Length) Array.Resize(ref _buffers, Math.Max(depth + 1, _buffers.Length * 2));
+        var buffer = _buffers[depth];
+        if (buffer is null || buffer.Length < n) _buffers[depth] = buffer = new MlValue[Math.Max(n, 8)];
+        return buffer;
     }
 }

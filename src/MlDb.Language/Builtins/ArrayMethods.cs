@@ -71,7 +71,7 @@ internal static class ArrayMethods
         int start = Args.Relative(Args.Position(args, 0, 0, "slice"), len);
         int end = Args.Relative(Args.Position(args, 1, len, "slice"), len);
         if (end <= start) return new MlArray();
-        return MlArray.FromValues(a.AsSpan()[start..end]);
+        return a.Slice(ctx, start, end);
     }
 
     private static MlValue Concat(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
@@ -270,8 +270,10 @@ internal static class ArrayMethods
     private static MlValue Sort(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
     {
         var a = self.AsArray;
+        var cmp = Args.Has(args, 0) ? Args.Function(args, 0, "sort") : null;
+        if (cmp is not null && KeySort.TrySort(ctx, a, cmp)) return self;
         var items = a.ToArray();
-        if (Args.Has(args, 0)) Sorting.SortWith(ctx, items, Args.Function(args, 0, "sort"));
+        if (cmp is not null) Sorting.SortWith(ctx, items, cmp);
         else Sorting.SortDefault(ctx, items, descending: false);
         ReplaceContents(a, items);
         return self;

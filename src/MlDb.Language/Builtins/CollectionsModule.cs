@@ -198,6 +198,7 @@ internal static class CollectionsModule
 
     public static MlArray SortByKey(ExecContext ctx, MlValue[] items, MlFunction key, bool descending)
     {
+        if (KeySort.TrySortBy(ctx, items, key, descending) is { } byKeys) return byKeys;
         var keyed = new Sorting.Keyed[items.Length];
         for (int i = 0; i < items.Length; i++)
         {

@@ -131,13 +131,18 @@ internal static class Sorting
         return false;
     }
 
-    private static void MergeSort<T, TOrder>(ExecContext ctx, T[] items, ref TOrder order) where TOrder : struct, IOrder<T>
+    /// <summary>
+    /// The one stable sort of the library (every sort makes the same comparisons in the same order
+    /// for the same input). <paramref name="ctx"/> is checked for time and cancellation between
+    /// large merges; null when a sort finishes outside a call (an order applied on first use).
+    /// </summary>
+    internal static void MergeSort<T, TOrder>(ExecContext? ctx, T[] items, ref TOrder order) where TOrder : struct, IOrder<T>
     {
         var tmp = new T[items.Length / 2 + 1];
         Sort(ctx, items, tmp, 0, items.Length, ref order);
     }
 
-    private static void Sort<T, TOrder>(ExecContext ctx, T[] a, T[] tmp, int lo, int hi, ref TOrder order) where TOrder : struct, IOrder<T>
+    private static void Sort<T, TOrder>(ExecContext? ctx, T[] a, T[] tmp, int lo, int hi, ref TOrder order) where TOrder : struct, IOrder<T>
     {
         if (hi - lo <= InsertionThreshold)
         {
@@ -168,6 +173,6 @@ internal static class Sorting
             else a[k++] = tmp[li++];
         }
         while (li < leftLen) a[k++] = tmp[li++];
-        if (hi - lo >= 4096) ctx.CheckInterrupts();
+        if (hi - lo >= 4096) ctx?.CheckInterrupts();
     }
 }

@@ -92,19 +92,22 @@ internal sealed class NodeCompiler(List<SyntaxProblem> problems)
         var saved = _function;
         _function = fs;
         var proto = new FunctionProto(fn.Name ?? "anonymous", fn.Line, fn.Column);
-        if (fn.ExpressionBody is not null)
+        Expr? expressionBody = fn.ExpressionBody;
+        if (expressionBody is not null)
         {
-            proto.ExpressionBody = CompileExpr(fn.ExpressionBody);
+            proto.ExpressionBody = CompileExpr(expressionBody);
         }
         else
         {
             var body = fn.Body!;
             // A body that only returns an expression runs as that expression (no block, no Completion).
             if (body.Statements.Count == 1 && body.Statements[0] is ReturnStmt { Value: { } only } && BlockIsTrivial(body.Scope!))
-                proto.ExpressionBody = CompileExpr(only);
+                proto.ExpressionBody = CompileExpr(expressionBody = only);
             else
                 proto.Body = CompileBlock(body.Statements, body.Scope!, body.Line, body.Column, isTop: false);
         }
+        proto.KeyComparator = SortPatterns.Comparator(fn, expressionBody);
+        proto.KeyFunction = SortPatterns.KeyFunction(fn, expressionBody);
         FinishProto(proto, fs);
         _function = saved;
         proto.Upvalues = fs.Upvalues.Select(b => b.Owner == saved
@@ -302,14 +305,12 @@ internal sealed class NodeCompiler(List<SyntaxProblem> problems)
             case IndexExpr ix:
                 return new IndexNode(ix.Line, ix.Column, CompileExpr(ix.Target), CompileExpr(ix.Index));
             case SliceExpr sl:
-                return new SliceNode(sl.Line, sl.Column, CompileExpr(sl.Target),
+                return new SliceNode(sl.Line, sl.Column, sl.Target is CallExpr sliced ? CompileCall(sliced, resultIsSliced: true) : CompileExpr(sl.Target),
                     sl.Start is null ? null : CompileExpr(sl.Start),
                     sl.End is null ? null : CompileExpr(sl.End),
                     sl.Step is null ? null : CompileExpr(sl.Step));
             case CallExpr c:
-                if (c.Callee is MemberExpr callee)
-                    return new MethodCallNode(c.Line, c.Column, CompileExpr(callee.Target), string.Intern(callee.Name), CompileAll(c.Args), Describe(callee.Target));
-                return new CallNode(c.Line, c.Column, CompileExpr(c.Callee), CompileAll(c.Args), Describe(c.Callee));
+                return CompileCall(c, resultIsSliced: false);
             case NewExpr ne:
                 return new NewNode(ne.Line, ne.Column, CompileExpr(ne.Callee), CompileAll(ne.Args));
             case UnaryExpr u:
@@ -331,7 +332,18 @@ internal sealed class NodeCompiler(List<SyntaxProblem> problems)
         }
     }
 
-    private ExprNode NegateOrConstant(UnaryExpr u)
+    /// <summary>A call; <paramref name="resultIsSliced"/> when a slice of its result follows (sorts may then defer their work).</summary>
+    private ExprNode CompileCall(CallExpr c, bool resultIsSliced)
+    {
+        if (c.Callee is MemberExpr callee)
+        {
+            var target = callee.Name == "slice" && callee.Target is CallExpr sliced ? CompileCall(sliced, resultIsSliced: true) : CompileExpr(callee.Target);
+            return new MethodCallNode(c.Line, c.Column, target, string.Intern(callee.Name), CompileAll(c.Args), Describe(callee.Target)) { ResultIsSliced = resultIsSliced };
+        }
+        return new CallNode(c.Line, c.Column, CompileExpr(c.Callee), CompileAll(c.Args), Describe(c.Callee)) { ResultIsSliced = resultIsSliced };
+    }
+
+        private ExprNode NegateOrConstant(UnaryExpr u)
     {
         // -5 and -2.5 are constants; keeps literal-heavy code (and -9223372036854775807) cheap.
         if (u.Operand is LiteralExpr { Value: var v } && (v.IsInt && v.AsInt != long.MinValue || v.IsDouble))

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MlDb.Language.Builtins;
 
 namespace MlDb.Language.Runtime;
 
@@ -30,6 +31,10 @@ internal sealed class FunctionProto(string name, int line, int column)
     public ExprNode? ExpressionBody;
     /// <summary>How a closure of this function collects its captured cells from the creating frame.</summary>
     public UpvalueSource[] Upvalues = [];
+    /// <summary>Set when the function is a comparator that orders by one key (<c>(a, b) => b.k - a.k</c>); see KeySort.</summary>
+    public SortKeyPattern? KeyComparator;
+    /// <summary>Set when the function only reads one key of its argument (<c>(x) => x.k</c>); see KeySort.</summary>
+    public SortKeyPattern? KeyFunction;
 }
 
 /// <summary>A function value made from script code: a prototype plus the cells it captured.</summary>

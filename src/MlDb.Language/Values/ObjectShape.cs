@@ -53,6 +53,9 @@ internal sealed class ObjectShape
         return new ObjectShape(arr, arr.Length, shared: arr.Length <= MaxSharedKeys);
     }
 
+    /// <summary>A shape for keys known to be distinct (the caller checked): shared up to <see cref="MaxSharedKeys"/> keys, owned beyond.</summary>
+    internal static ObjectShape FromDistinctKeys(string[] keys, int count) => new(keys, count, shared: count <= MaxSharedKeys);
+
     internal static ObjectShape CreateOwned(int capacity) => new(capacity == 0 ? [] : new string[capacity], 0, shared: false);
 
     internal ObjectShape CloneOwned(int extraCapacity)

@@ -1,6 +1,9 @@
 using System.Collections;
 using System.Collections.Specialized;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Linq.Expressions;
+using System.Reflection;
 using MlDb.Data;
 using MlDb.Language;
 
@@ -43,20 +46,144 @@ internal sealed class PowerShellToMlConverter : MlHostConverter
     {
         if (value is PSObject { BaseObject: PSCustomObject } pso)
         {
-            properties = Properties(pso);
+            properties = CustomObjectProperties.Read(pso);
             return true;
         }
         properties = [];
         return false;
     }
+}
 
-    private static IEnumerable<KeyValuePair<string, object?>> Properties(PSObject pso)
+/// <summary>
+/// The gettable properties of a PSCustomObject, in order, as <c>$o.PSObject.Properties</c> lists
+/// them. That public enumeration costs microseconds per object (it builds the full member view:
+/// the object's own members, the type table's and the adapter's, and materialises the hidden
+/// psbase/psobject/… members on first use), more than converting the values. An object whose
+/// type names are ones whose type data adds no property (checked once per runspace and list of
+/// type names, with an empty object of those names) has exactly its own properties in that view,
+/// so those are read directly from PSObject's own member list, through two internal members of
+/// PowerShell (<c>InstanceMembers</c>, <c>InternalTypeNames</c>, bound once on first use). Where
+/// either is missing, or type data adds properties, the public enumeration is used.
+/// </summary>
+internal static class CustomObjectProperties
+{
+    private static readonly Func<PSObject, IList<string>>? TypeNamesOf = BindInternalGetter<IList<string>>("InternalTypeNames");
+    private static readonly OwnMemberList? OwnMembers = OwnMemberList.Bind();
+
+    // Lists of type names already checked, for the runspace they were checked in (type data is per runspace).
+    [ThreadStatic] private static Runspace? t_checkedFor;
+    [ThreadStatic] private static List<(IList<string> Names, bool OwnOnly)>? t_checked;
+
+    // Collects one object's properties. Taken while in use: reading a script property runs
+    // PowerShell code, which may convert another object on this thread.
+    [ThreadStatic] private static List<KeyValuePair<string, object?>>? t_found;
+
+    public static KeyValuePair<string, object?>[] Read(PSObject pso)
     {
-        foreach (var property in pso.Properties)
+        var found = t_found ?? new List<KeyValuePair<string, object?>>(8);
+        t_found = null;
+        try
         {
-            if (!property.IsGettable) continue;
-            yield return new KeyValuePair<string, object?>(property.Name, property.Value);
+            Collect(pso, found);
+            return found.ToArray();
         }
+        finally
+        {
+            found.Clear();
+            t_found = found;
+        }
+    }
+
+    private static void Collect(PSObject pso, List<KeyValuePair<string, object?>> found)
+    {
+        if (OwnMembers is not null && TypeNamesOf is not null && OwnPropertiesOnly(TypeNamesOf(pso)))
+        {
+            var members = OwnMembers.Of(pso);
+            // The count is read each time: a script property's getter may add or remove members.
+            for (int i = 0; i < OwnMembers.Count(members); i++)
+            {
+                // The hidden pstypenames code property appears here once the full view has been built.
+                if (OwnMembers.At(members, i) is not PSPropertyInfo property || property.Name.Equals("pstypenames", StringComparison.OrdinalIgnoreCase) || !property.IsGettable) continue;
+                found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
+            }
+        }
+        else
+        {
+            foreach (var property in pso.Properties)
+            {
+                if (!property.IsGettable) continue;
+                found.Add(new KeyValuePair<string, object?>(property.Name, property.Value));
+            }
+        }
+    }
+
+    /// <summary>True when type data for <paramref name="typeNames"/> adds no property, so an object of these names has only its own.</summary>
+    private static bool OwnPropertiesOnly(IList<string> typeNames)
+    {
+        var runspace = Runspace.DefaultRunspace;
+        var checkedNames = t_checked;
+        if (checkedNames is null || !ReferenceEquals(t_checkedFor, runspace))
+        {
+            t_checked = checkedNames = [];
+            t_checkedFor = runspace;
+        }
+        foreach (var (names, ownOnly) in checkedNames)
+            if (ReferenceEquals(names, typeNames) || names.SequenceEqual(typeNames, StringComparer.Ordinal)) return ownOnly;
+
+        var probe = new PSObject();
+        if (!probe.TypeNames.SequenceEqual(typeNames, StringComparer.Ordinal))
+        {
+            probe.TypeNames.Clear();
+            foreach (var name in typeNames) probe.TypeNames.Add(name);
+        }
+        bool result = !probe.Properties.Any();
+        if (checkedNames.Count >= 16) checkedNames.RemoveAt(0);
+        checkedNames.Add((typeNames, result));
+        return result;
+    }
+
+    /// <summary>
+    /// PSObject's own member list, read by position: its enumerator would first copy the whole
+    /// list (several allocations per object). Bound once, with compiled accessors to the list's
+    /// internal <c>Count</c> and indexer; null when this PowerShell has no such members.
+    /// </summary>
+    private sealed class OwnMemberList(Func<PSObject, object> of, Func<object, int> count, Func<object, int, PSMemberInfo?> at)
+    {
+        public readonly Func<PSObject, object> Of = of;
+        public readonly Func<object, int> Count = count;
+        public readonly Func<object, int, PSMemberInfo?> At = at;
+
+        public static OwnMemberList? Bind()
+        {
+            const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic;
+            var of = BindInternalGetter<object>("InstanceMembers");
+            var listType = typeof(PSObject).GetProperty("InstanceMembers", Internal)?.PropertyType;
+            var countProperty = listType?.GetProperty("Count", Internal, null, typeof(int), Type.EmptyTypes, null);
+            var itemProperty = listType?.GetProperty("Item", Internal, null, null, [typeof(int)], null);
+            if (of is null || listType is null || countProperty is null || itemProperty is null || !typeof(PSMemberInfo).IsAssignableFrom(itemProperty.PropertyType))
+                return null;
+            try
+            {
+                var list = Expression.Parameter(typeof(object), "list");
+                var index = Expression.Parameter(typeof(int), "index");
+                var typed = Expression.Convert(list, listType);
+                var count = Expression.Lambda<Func<object, int>>(Expression.Property(typed, countProperty), list).Compile();
+                var at = Expression.Lambda<Func<object, int, PSMemberInfo?>>(
+                    Expression.Convert(Expression.Property(typed, itemProperty, index), typeof(PSMemberInfo)), list, index).Compile();
+                return new OwnMemberList(of, count, at);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or MemberAccessException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static Func<PSObject, T>? BindInternalGetter<T>(string propertyName) where T : class
+    {
+        var getter = typeof(PSObject).GetProperty(propertyName, BindingFlags.Instance | BindingFlags.NonPublic)?.GetGetMethod(nonPublic: true);
+        if (getter is null || !typeof(T).IsAssignableFrom(getter.ReturnType)) return null;
+        return (Func<PSObject, T>?)Delegate.CreateDelegate(typeof(Func<PSObject, T>), getter, throwOnBindFailure: false);
     }
 }
 

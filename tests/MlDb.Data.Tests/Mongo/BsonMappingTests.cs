@@ -259,6 +259,33 @@ public sealed class BsonMappingTests
         Assert.Equal(1.5, obj.Get("arr").AsArray[0].AsDouble);
     }
 
+    [Fact]
+    public void Documents_with_the_same_keys_share_one_shape_nested_ones_too()
+    {
+        var rows = new List<object?>();
+        for (int i = 0; i < 20; i++)
+            rows.Add(new BsonDocument { { "_id", i }, { "name", "n" + i }, { "address", new BsonDocument { { "city", "c" }, { "zip", i } } } });
+        rows.Add(new BsonDocument { { "name", "other order" }, { "_id", 99 } });
+        var converted = BsonHostConverter.Default.ToMl(rows).AsArray;
+        var first = converted[0].AsObject;
+        for (int i = 1; i < 20; i++)
+        {
+            var row = converted[i].AsObject;
+            Assert.Equal(first.Keys, row.Keys);
+            Assert.Equal(i, row.Get("_id").AsInt);
+            Assert.Equal(i, row.Get("address").AsObject.Get("zip").AsInt);
+        }
+        Assert.Equal(new[] { "name", "_id" }, converted[20].AsObject.Keys);
+        // Shared shapes: a script reading row.name hits its cache on every row.
+        var script = MlScript.Compile("function names(rows) { let s = 0; for (let r in rows) { s = s + r.address.zip; } return s; }", "bson.ml");
+        Assert.Equal(190, script.Call("names", MlValue.FromArray(MlArray.FromValues(converted.AsSpan()[..20]))).AsInt);
+        // A repeated key still fails with its path, after documents that shared a layout.
+        var repeated = new BsonDocument(allowDuplicateNames: true) { { "_id", 1 }, { "name", "x" }, { "address", new BsonDocument(allowDuplicateNames: true) { { "city", "c" }, { "city", "d" } } } };
+        var ex = Assert.Throws<MlDbException>(() => BsonHostConverter.Default.ToMl(new List<object?> { rows[0], repeated }));
+        Assert.Contains("$.address", ex.Message);
+        Assert.Contains("'city' more than once", ex.Message);
+    }
+
     private static void AssertSameHost(object? expected, object? actual)
     {
         switch (expected)

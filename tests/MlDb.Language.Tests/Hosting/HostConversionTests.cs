@@ -410,4 +410,80 @@ public sealed class HostConversionTests
             }
         }
     }
+
+    // ---- shapes: rows with the same keys share one ---------------------------------------------
+
+    private static MlObject Obj(MlValue v) => v.AsObject;
+
+    [Fact]
+    public void Rows_with_the_same_keys_in_the_same_order_share_one_shape()
+    {
+        var rows = new List<object?>();
+        for (int i = 0; i < 50; i++)
+            rows.Add(i % 2 == 0
+                ? new Dictionary<string, object?> { ["id"] = i, ["name"] = "n" + i, ["score"] = i * 0.5 }
+                : new Hashtable { ["id"] = i }); // a second shape in between
+        var converted = ToMl(rows).AsArray;
+        var first = Obj(converted[0]);
+        for (int i = 2; i < 50; i += 2)
+        {
+            Assert.Same(first._shape, Obj(converted[i])._shape);
+            Assert.Equal(i, Obj(converted[i]).Get("id").AsInt);
+        }
+        Assert.True(first._shape.IsShared);
+        Assert.Same(Obj(converted[1])._shape, Obj(converted[3])._shape);
+        // Across separate conversions on one thread too (a per-record flow converts one row per call).
+        var record = Obj(ToMl(new Dictionary<string, object?> { ["id"] = 1, ["name"] = "x", ["score"] = 2.0 }));
+        Assert.Same(record._shape, Obj(ToMl(new Dictionary<string, object?> { ["id"] = 2, ["name"] = "y", ["score"] = 3.0 }))._shape);
+    }
+
+    [Fact]
+    public void Rows_whose_keys_differ_get_their_own_shape_and_keep_their_order()
+    {
+        ToMl(new Dictionary<string, object?> { ["a"] = 1, ["b"] = 2, ["c"] = 3 });
+        AssertJson("""{"a":1,"c":2,"b":3}""", ToMl(new Dictionary<string, object?> { ["a"] = 1, ["c"] = 2, ["b"] = 3 }));
+        AssertJson("""{"a":1,"b":2}""", ToMl(new OrderedDictionary { ["a"] = 1, ["b"] = 2 }));
+        AssertJson("""{"a":1,"b":2,"c":3,"d":4}""", ToMl(new OrderedDictionary { ["a"] = 1, ["b"] = 2, ["c"] = 3, ["d"] = 4 }));
+        AssertJson("""{}""", ToMl(new Hashtable()));
+        // A key repeated after the shared prefix is still an error with the object's path.
+        var e = Assert.Throws<MlConversionException>(() => ToMl(new object?[] { new OrderedDictionary { [(object)"a"] = 1, [(object)"b"] = 2, [(object)1] = 3 }, new OrderedDictionary { [(object)"a"] = 1, [(object)"b"] = 2, [(object)"a "] = 3, [(object)1] = 4, [(object)"1"] = 5 } }));
+        Assert.Equal("$[1]", e.Path);
+        Assert.Contains("'1' more than once", e.Message);
+        // Objects built from converted rows can still grow and shrink like any other.
+        var row = ToMl(new Dictionary<string, object?> { ["a"] = 1, ["b"] = 2, ["c"] = 3 }).AsObject;
+        row.Set("d", 4);
+        Assert.True(row.Remove("a"));
+        AssertJson("""{"b":2,"c":3,"d":4}""", MlValue.FromObject(row));
+        AssertJson("""{"a":1,"b":2,"c":3}""", ToMl(new Dictionary<string, object?> { ["a"] = 1, ["b"] = 2, ["c"] = 3 }));
+    }
+
+    [Fact]
+    public void Wide_objects_and_many_keys_convert_with_repeats_found()
+    {
+        var wide = new OrderedDictionary();
+        for (int i = 0; i < 300; i++) wide.Add("k" + i, i);
+        var v = ToMl(new object?[] { wide, wide });
+        Assert.Equal(300, v.AsArray[1].AsObject.Count);
+        Assert.Equal(299, v.AsArray[1].AsObject.Get("k299").AsInt);
+        var repeated = new OrderedDictionary();
+        for (int i = 0; i < 100; i++) repeated.Add("k" + i, i);
+        repeated.Add("7", "seven");
+        repeated.Add(7, "seven again");
+        var e = Assert.Throws<MlConversionException>(() => ToMl(new Dictionary<string, object?> { ["wide"] = repeated }));
+        Assert.Equal("$.wide", e.Path);
+        Assert.Contains("'7' more than once", e.Message);
+    }
+
+    [Fact]
+    public void Data_rows_share_the_shape_of_their_columns()
+    {
+        var table = new DataTable();
+        table.Columns.Add("id", typeof(long));
+        table.Columns.Add("name", typeof(string));
+        table.Rows.Add(1L, "a");
+        table.Rows.Add(2L, DBNull.Value);
+        var rows = ToMl(new object?[] { table.Rows[0], table.Rows[1] }).AsArray;
+        Assert.Same(Obj(rows[0])._shape, Obj(rows[1])._shape);
+        AssertJson("""[{"id":1,"name":"a"},{"id":2,"name":null}]""", MlValue.FromArray(rows));
+    }
 }

@@ -147,6 +147,7 @@ internal static class Access
         {
             var (first, k, count) = SliceIndexes(array.Count, start, end, step);
             ctx.CheckCollectionSize((int)count);
+            if (k == 1) return count == 0 ? new MlArray() : array.Slice(ctx, (int)first, (int)(first + count));
             var result = new MlArray((int)count);
             for (long i = 0, j = first; i < count; i++, j += k) result.Add(array[(int)j]);
             return result;

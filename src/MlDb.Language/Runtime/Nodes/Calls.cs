@@ -72,6 +72,9 @@ internal sealed class CallNode(int line, int column, ExprNode callee, ExprNode[]
     private readonly ExprNode _callee = callee;
     private readonly ExprNode[] _args = args;
 
+    /// <summary>The call is the target of a slice (<c>sorted(x).slice(0, 10)</c>): a sort may then only decide its order (see KeySort).</summary>
+    public bool ResultIsSliced { get; init; }
+
     public override MlValue Eval(ExecContext ctx)
     {
         var f = _callee.Eval(ctx);
@@ -95,6 +98,9 @@ internal sealed class MethodCallNode(int line, int column, ExprNode target, stri
     private readonly string _name = name;
     private readonly ExprNode[] _args = args;
     private ShapeCache? _cache;
+
+    /// <summary>The call is the target of a slice (<c>rows.sort(f).slice(0, 10)</c>): a sort may then only decide its order (see KeySort).</summary>
+    public bool ResultIsSliced { get; init; }
     // Method lookups per receiver kind, made once per call site. A single reference per kind keeps
     // this safe when several threads run the same compiled script; NoMethod marks "looked, none".
     private static readonly MethodBody NoMethod = static (ExecContext _, in MlValue _, ReadOnlySpan<MlValue> _) => MlValue.Null;
