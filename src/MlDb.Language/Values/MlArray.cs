@@ -8,6 +8,9 @@ public sealed class MlArray
     private MlValue[] _items;
     private int _count;
 
+    /// <summary>The number of the last memory measurement that counted this array (see RetainedSize).</summary>
+    internal int WalkMark;
+
     public MlArray() => _items = [];
 
     public MlArray(int capacity) => _items = capacity == 0 ? [] : new MlValue[capacity];
@@ -52,6 +55,9 @@ public sealed class MlArray
     public ReadOnlySpan<MlValue> AsSpan() => new(_items, 0, _count);
 
     internal Span<MlValue> AsMutableSpan() => new(_items, 0, _count);
+
+    /// <summary>The backing store (its length is the capacity); the first <see cref="Count"/> are the elements.</summary>
+    internal MlValue[] Items => _items;
 
     /// <summary>A snapshot copy of the elements (for iteration that must not see later changes).</summary>
     public MlValue[] ToArray() => AsSpan().ToArray();
