@@ -98,8 +98,8 @@ internal struct MemoryMeter
     {
         string would = Megabytes(wouldHold), limit = Megabytes(_limit);
         return _hostLimit
-            ? MlError.Limit(MlLimitKind.Memory, $"memory limit exceeded (the call would hold more than {would} MB; the limit is {limit} MB)")
-            : MlError.Limit(MlLimitKind.OutOfMemory, $"memory limit exceeded (the call would hold more than {would} MB, more than the process can spare: {limit} MB, half of the memory available to it)");
+            ? MlError.Limit(MlLimitKind.Memory, $"memory limit exceeded (the call would hold more than {would} MB, over the limit of {limit} MB)")
+            : MlError.Limit(MlLimitKind.OutOfMemory, $"memory limit exceeded (the call would hold more than {would} MB, over the {limit} MB the process can spare: half of the memory available to it)");
     }
 
     private static string Megabytes(long bytes) =>

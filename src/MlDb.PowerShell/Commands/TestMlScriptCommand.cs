@@ -7,7 +7,7 @@ namespace MlDb.PowerShell.Commands;
 /// <summary>Test-MlScript: does the script compile? $true, or $false with one error per problem found.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "MlScript")]
 [OutputType(typeof(bool))]
-public sealed class TestMlScriptCommand : MlCmdlet
+public sealed class TestMlScriptCommand : MlSandboxedCmdlet
 {
     /// <summary>The .ml file.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -29,7 +29,8 @@ public sealed class TestMlScriptCommand : MlCmdlet
             }
             try
             {
-                var script = ScriptCache.CompileFresh(full, CallOptions());
+                var options = CallOptions();
+                var script = RunWithLiveOutput(() => ScriptCache.CompileFresh(full, options));
                 FlushScriptOutput();
                 WriteVerbose($"{full} compiles: {string.Join(", ", script.FunctionNames)}");
                 WriteObject(true);
@@ -37,6 +38,7 @@ public sealed class TestMlScriptCommand : MlCmdlet
             catch (MlScriptException ex)
             {
                 FlushScriptOutput();
+                if (ex.IsCancellation && CancellationToken.IsCancellationRequested) throw new PipelineStoppedException();
                 if (ex.Diagnostics.Count > 1)
                 {
                     foreach (var d in ex.Diagnostics)
@@ -48,7 +50,7 @@ public sealed class TestMlScriptCommand : MlCmdlet
                 }
                 else
                 {
-                    WriteError(ErrorMapper.ToErrorRecord(ex, full, compiling: true));
+                    WriteError(ErrorMapper.ToErrorRecord(ex, full, compiling: true, Limits));
                 }
                 WriteObject(false);
             }
