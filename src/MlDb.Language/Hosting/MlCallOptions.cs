@@ -48,6 +48,9 @@ public sealed record MlCallOptions
     /// <summary>Tests: measure what the call holds at every check instead of when the allocation estimate says so.</summary>
     internal bool MeasureMemoryAtEveryCheck { get; init; }
 
+    /// <summary>Tests: the guard that applies without <see cref="MaxMemoryBytes"/> (normally half the memory available to the process).</summary>
+    internal long? ProcessMemoryGuard { get; init; }
+
     /// <summary>Most UTF-16 code units in one string; null = none.</summary>
     public int? MaxStringLength { get; init; }
 

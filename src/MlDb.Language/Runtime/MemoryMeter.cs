@@ -41,7 +41,7 @@ internal struct MemoryMeter
     public void Configure(MlCallOptions options)
     {
         _hostLimit = options.MaxMemoryBytes is not null;
-        _limit = Math.Max(options.MaxMemoryBytes ?? ProcessGuard, 0);
+        _limit = Math.Max(options.MaxMemoryBytes ?? options.ProcessMemoryGuard ?? ProcessGuard, 0);
         _measureAlways = options.MeasureMemoryAtEveryCheck;
         _charged = 0;
         _baseline = 0;
