@@ -94,14 +94,16 @@ internal static class HostCall
     /// </summary>
     public static MlScriptException ConversionError(string fileName, MlFunctionInfo? function, string functionName, string what, MlConversionException e)
     {
-        string type = e.IsDepthLimit ? ErrorTypes.LimitError : ErrorTypes.TypeError;
+        string type = e.IsDepthLimit || e.IsSizeLimit ? ErrorTypes.LimitError : ErrorTypes.TypeError;
         string message = e.IsDepthLimit
             ? $"nesting depth limit exceeded (over {MlJson.MaxDepth} levels) in {what} of '{functionName}'"
-            : $"cannot convert {what} of '{functionName}': {e.Message}";
+            : e.IsSizeLimit
+                ? $"size limit exceeded: {what} of '{functionName}' cannot be converted: {e.Message}"
+                : $"cannot convert {what} of '{functionName}': {e.Message}";
+        var kind = e.IsDepthLimit ? MlLimitKind.Nesting : e.IsSizeLimit ? MlLimitKind.Size : MlLimitKind.None;
         int line = function?.Line ?? 0, column = function?.Column ?? 0;
         string stack = $"  at {functionName} ({fileName}, line {line}, column {column})";
-        return new MlScriptException(type, message, fileName, line, column, stack, $"{type}: {message}\n{stack}", null, null, e,
-            e.IsDepthLimit ? MlLimitKind.Nesting : MlLimitKind.None);
+        return new MlScriptException(type, message, fileName, line, column, stack, $"{type}: {message}\n{stack}", null, null, e, kind);
     }
 
     /// <summary>The exception for a script that does not compile: the first problem, with all of them attached.</summary>

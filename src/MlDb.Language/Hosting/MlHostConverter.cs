@@ -16,6 +16,9 @@ public sealed class MlConversionException(string message, string path) : Excepti
 
     /// <summary>True when the value is nested too deeply (a limit of spec §12, not an unsupported value).</summary>
     public bool IsDepthLimit { get; init; }
+
+    /// <summary>True when the copy would be far larger than the value, because the value shares its parts (a limit, not an unsupported value).</summary>
+    public bool IsSizeLimit { get; init; }
 }
 
 /// <summary>
@@ -264,8 +267,55 @@ public class MlHostConverter
     /// <exception cref="MlConversionException">A function or opaque value, or a cycle.</exception>
     public object? ToHost(MlValue value)
     {
-        var open = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        return ToHost(value, open, PathNode.Root, null, -1, 0);
+        var conversion = new HostConversion(value);
+        return ToHost(value, conversion, PathNode.Root, null, -1, 0);
+    }
+
+    /// <summary>
+    /// The state of one ML → host conversion: the containers being converted (to find cycles), and
+    /// how many values it has made. Shared sub-values are converted once per occurrence (spec
+    /// §13.2), so a value that shares a lot (<c>a = [a, a]</c> forty times) would become a host
+    /// copy of terabytes: past a million values made, they are compared with the distinct values
+    /// of the ML value, and a copy more than <see cref="MaxExpansion"/> times larger is refused.
+    /// </summary>
+    private sealed class HostConversion(MlValue root)
+    {
+        public const int MaxExpansion = 64;
+        public readonly HashSet<object> Open = new(ReferenceEqualityComparer.Instance);
+        private long _made;
+        private long _nextCheck = 1_000_000;
+
+        public void Made(PathNode here)
+        {
+            if (++_made < _nextCheck) return;
+            long distinct = CountDistinct(root);
+            if (_made > MaxExpansion * distinct)
+            {
+                string path = here.Describe();
+                throw new MlConversionException(
+                    $"The value shares its parts so often that its copy would hold more than {_made:N0} values (it has {distinct:N0} distinct ones; stopped at {path}): return fewer repeated references.", path)
+                { IsSizeLimit = true };
+            }
+            _nextCheck = _made * 2;
+        }
+
+        /// <summary>The distinct values <paramref name="value"/> holds (each container once, however often it is shared).</summary>
+        private static long CountDistinct(MlValue value)
+        {
+            var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+            var pending = new Stack<MlValue>();
+            pending.Push(value);
+            long count = 0;
+            while (pending.TryPop(out var v))
+            {
+                count++;
+                if (v._ref is MlArray a && seen.Add(a))
+                    foreach (var item in a.AsSpan()) pending.Push(item);
+                else if (v._ref is MlObject o && seen.Add(o))
+                    for (int i = 0; i < o.Count; i++) pending.Push(o.ValueAt(i));
+            }
+            return count;
+        }
     }
 
     /// <summary>A new, empty host object for an ML object with <paramref name="count"/> keys; default: an OrderedDictionary.</summary>
@@ -281,8 +331,9 @@ public class MlHostConverter
         return null;
     }
 
-    private object? ToHost(MlValue value, HashSet<object> open, PathNode parent, string? key, int index, int depth)
+    private object? ToHost(MlValue value, HostConversion conversion, PathNode parent, string? key, int index, int depth)
     {
+        conversion.Made(parent);
         switch (value.Kind)
         {
             case MlKind.Null: return null;
@@ -297,29 +348,29 @@ public class MlHostConverter
                 {
                     var array = value.AsArray;
                     var here = parent.Child(key, index);
-                    EnterMl(array, open, here, depth);
+                    EnterMl(array, conversion.Open, here, depth);
                     var result = new object?[array.Count];
-                    for (int i = 0; i < result.Length; i++) result[i] = ToHost(array[i], open, here, null, i, depth + 1);
-                    open.Remove(array);
+                    for (int i = 0; i < result.Length; i++) result[i] = ToHost(array[i], conversion, here, null, i, depth + 1);
+                    conversion.Open.Remove(array);
                     return result;
                 }
             case MlKind.Object:
                 {
                     var obj = value.AsObject;
                     var here = parent.Child(key, index);
-                    EnterMl(obj, open, here, depth);
+                    EnterMl(obj, conversion.Open, here, depth);
                     var result = NewHostObject(obj.Count);
                     for (int i = 0; i < obj.Count; i++)
                     {
                         string name = obj.KeyAt(i);
-                        var problem = AddHostMember(result, name, ToHost(obj.ValueAt(i), open, here, name, -1, depth + 1));
+                        var problem = AddHostMember(result, name, ToHost(obj.ValueAt(i), conversion, here, name, -1, depth + 1));
                         if (problem is not null)
                         {
                             string path = here.Describe();
                             throw new MlConversionException($"The object at {path} {problem}", path);
                         }
                     }
-                    open.Remove(obj);
+                    conversion.Open.Remove(obj);
                     return result;
                 }
             case MlKind.Function:

@@ -76,7 +76,12 @@ internal static class ErrorMapper
                     return error;
                 }
             case MlConversionException conversion:
-                return new ErrorRecord(new MlDbErrorException(conversion.Message, MlDbErrorIds.ConversionFailed, conversion), ErrorIds.ConversionFailed, ErrorCategory.InvalidData, target);
+                {
+                    // Too deep, or a copy far larger than the value (shared parts): limits, with their ids.
+                    string shortId = conversion.IsDepthLimit ? MlDbErrorIds.NestingLimit : conversion.IsSizeLimit ? MlDbErrorIds.SizeLimit : MlDbErrorIds.ConversionFailed;
+                    var category = conversion.IsDepthLimit || conversion.IsSizeLimit ? ErrorCategory.LimitsExceeded : ErrorCategory.InvalidData;
+                    return new ErrorRecord(new MlDbErrorException(conversion.Message, shortId, conversion), Prefix(shortId), category, target);
+                }
             default:
                 return new ErrorRecord(ex, "MlDb.Unexpected", ErrorCategory.NotSpecified, target);
         }
