@@ -15,6 +15,7 @@ using MlDb.Bench.Workloads;
 //   --engines mldb,jint,csharp  which engines (default all; a subset is for profiling one engine:
 //                             the generic ToMl conversion and the cross-check then need all three)
 //   --generic-input           also run MlDb over the rows made by MlHostConverter.ToMl
+//   --limits                  also run MlDb under every limit and Jint under its constraints
 //   --out FILE                also write the Markdown report to FILE
 
 var options = Options.Parse(args);
@@ -36,10 +37,10 @@ foreach (int rows in options.Rows)
         Console.Error.Write($"{id} at {rows:N0} rows ({warmups} warm-up + {runs} measured rounds): generating…");
         Workload workload = id switch
         {
-            "W1" => new W1ProcessOrders(rows) { RunOnGenericInput = options.GenericInput },
-            "W2" => new W2EnrichUsers(rows) { RunOnGenericInput = options.GenericInput },
-            "W3" => new W3AnalyzeProducts(rows) { RunOnGenericInput = options.GenericInput },
-            "W4" => new W4TopScores(rows) { RunOnGenericInput = options.GenericInput },
+            "W1" => new W1ProcessOrders(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
+            "W2" => new W2EnrichUsers(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
+            "W3" => new W3AnalyzeProducts(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
+            "W4" => new W4TopScores(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
             _ => throw new ArgumentException($"Unknown workload {id} (W1..W4)."),
         };
         if (options.Engines.Contains(Workload.Jint)) workload.StartJint();
@@ -71,7 +72,7 @@ internal sealed record Result(string Id, string Title, int Rows, Stats[] Convers
     public Stats? Get(string name) => Conversions.Concat(Executions).FirstOrDefault(s => s.Name == name);
 }
 
-internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int Runs, int BigWarmups, int BigRuns, string? Out, string[] Engines, bool GenericInput)
+internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int Runs, int BigWarmups, int BigRuns, string? Out, string[] Engines, bool GenericInput, bool Limits)
 {
     public bool AllEngines => Engines.Length == 3;
 
@@ -86,7 +87,7 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
         string[] workloads = ["W1", "W2", "W3", "W4"];
         int warmups = 3, runs = 7, bigWarmups = 1, bigRuns = 3;
         string? output = null;
-        bool genericInput = false;
+        bool genericInput = false, limits = false;
         string[] engines = [Workload.MlDb, Workload.Jint, Workload.CSharp];
         for (int i = 0; i < args.Length; i++)
         {
@@ -101,6 +102,7 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
                 case "--big-runs": bigRuns = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": output = Next(); break;
                 case "--generic-input": genericInput = true; break;
+                case "--limits": limits = true; break;
                 case "--engines":
                     engines = Next().Split(',').Select(e => e.Trim().ToLowerInvariant() switch
                     {
@@ -114,7 +116,7 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
             }
         }
         if (runs < 1 || bigRuns < 1) throw new ArgumentException("At least one measured run is needed.");
-        return new Options(rows, workloads, warmups, runs, bigWarmups, bigRuns, output, engines, genericInput);
+        return new Options(rows, workloads, warmups, runs, bigWarmups, bigRuns, output, engines, genericInput, limits);
     }
 }
 
@@ -158,6 +160,22 @@ internal static class Report
                 Ms(r.Get(Workload.MlDbLayout)), Ms(r.Get(Workload.MlDbHostConverter)), Ms(r.Get(Workload.JintInput)) + " |",
             ]));
         }
+        if (options.Limits)
+        {
+            sb.AppendLine();
+            sb.AppendLine("With every limit on and none binding (`--limits`): MlDb with `MaxSteps`, `Timeout`, `MaxMemoryBytes`, `MaxCollectionSize`, `MaxStringLength`; Jint with `LimitMemory`, `MaxStatements`, `TimeoutInterval`, `LimitRecursion` (constraints reset before each call). Ratio = limited ÷ unlimited of the same engine, wall and CPU.");
+            sb.AppendLine();
+            sb.AppendLine("| workload | rows | MlDb (limits) ms | MlDb limits÷none | CPU | Jint (constraints) ms | Jint constraints÷none | CPU | MlDb (limits)÷Jint (constraints) |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in results)
+            {
+                var ml = r.Get(Workload.MlDb);
+                var mlLimited = r.Get(Workload.MlDbLimited);
+                var js = r.Get(Workload.Jint);
+                var jsLimited = r.Get(Workload.JintConstrained);
+                sb.AppendLine($"| {r.Id} {r.Title} | {r.Rows.ToString("N0", c)} | {Ms(mlLimited)} | {Ratio(mlLimited, ml)} | {CpuRatio(mlLimited, ml)} | {Ms(jsLimited)} | {Ratio(jsLimited, js)} | {CpuRatio(jsLimited, js)} | {Ratio(mlLimited, jsLimited)} |");
+            }
+        }
         sb.AppendLine();
         sb.AppendLine("<details><summary>Every measurement: median, min–max, allocations</summary>");
         sb.AppendLine();
@@ -174,6 +192,12 @@ internal static class Report
     }
 
     private static string Ms(Stats? s) => s is null ? "–" : Ms(s.MedianMs);
+
+    private static string Ratio(Stats? a, Stats? b) =>
+        a is null || b is null ? "–" : (a.MedianMs / b.MedianMs).ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string CpuRatio(Stats? a, Stats? b) =>
+        a is null || b is null || b.CpuMedianMs <= 0 ? "–" : (a.CpuMedianMs / b.CpuMedianMs).ToString("F2", CultureInfo.InvariantCulture);
 
     private static string PerRow(Stats? s, int rows) => s is null ? "–" : s.BytesPer(rows).ToString("F0", CultureInfo.InvariantCulture);
 

@@ -27,8 +27,9 @@ internal sealed class RetainedSize
     private static readonly RetainedSize Instance = new();
     private static int s_epoch;
 
-    private readonly HashSet<object> _seen = new(ReferenceEqualityComparer.Instance);
-    private readonly Stack<object> _pending = new();
+    private HashSet<object> _seen = new(ReferenceEqualityComparer.Instance);
+    private Stack<object> _pending = new();
+    private int _pushed;
     private int _epoch;
     private long _total;
     private long _stopAbove;
@@ -89,11 +90,13 @@ internal sealed class RetainedSize
     private void End()
     {
         _ctx = null;
-        // Keep the helpers small between measurements: a big one must not stay behind for good.
-        if (_seen.Count > 4096) _seen.TrimExcess();
-        _seen.Clear();
-        _pending.Clear();
-        if (_pending.Count == 0) _pending.TrimExcess();
+        // Keep the helpers small between measurements: what a big one grew must not stay behind
+        // for good (small ones are reused as they are, so that a measurement allocates nothing).
+        if (_seen.Count > 4096) _seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        else _seen.Clear();
+        if (_pushed > 4096) _pending = new Stack<object>();
+        else _pending.Clear();
+        _pushed = 0;
     }
 
     public void AddBytes(long bytes) => _total += bytes;
@@ -121,18 +124,18 @@ internal sealed class RetainedSize
         if (r is string s) { AddString(s); return; }
         if (r is MlArray a)
         {
-            if (a.WalkMark != _epoch) { a.WalkMark = _epoch; _pending.Push(a); }
+            if (a.WalkMark != _epoch) { a.WalkMark = _epoch; Push(a); }
             return;
         }
         if (r is MlObject o)
         {
-            if (o.WalkMark != _epoch) { o.WalkMark = _epoch; _pending.Push(o); }
+            if (o.WalkMark != _epoch) { o.WalkMark = _epoch; Push(o); }
             return;
         }
         if (r is Cell cell) { AddCell(cell); return; }
         if (r is Closure c)
         {
-            if (c.WalkMark != _epoch) { c.WalkMark = _epoch; _pending.Push(c); }
+            if (c.WalkMark != _epoch) { c.WalkMark = _epoch; Push(c); }
             return;
         }
         if (r is decimal) { _total += 32; return; }
@@ -143,11 +146,17 @@ internal sealed class RetainedSize
         }
         if (r is BuiltinFunction builtin)
         {
-            if (builtin.Retains is not null && _seen.Add(builtin)) _pending.Push(builtin);
+            if (builtin.Retains is not null && _seen.Add(builtin)) Push(builtin);
             return;
         }
         if (r is MlOpaque opaque && _seen.Add(opaque)) opaque.AddRetained(this);
         // int, double, boolean and date carry their payload in the value itself; shared builtins cost nothing.
+    }
+
+    private void Push(object container)
+    {
+        _pending.Push(container);
+        _pushed++;
     }
 
     private void Drain()
