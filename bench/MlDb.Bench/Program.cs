@@ -154,8 +154,8 @@ internal static class Report
                 $"| {r.Id} {r.Title}",
                 r.Rows.ToString("N0", c),
                 Ms(ml), Ms(js), Ms(cs),
-                ml is not null && js is not null ? (ml.MedianMs / js.MedianMs).ToString("F2", c) : "–",
-                ml is not null && js is not null && js.CpuMedianMs > 0 ? (ml.CpuMedianMs / js.CpuMedianMs).ToString("F2", c) : "–",
+                Ratio(ml, js),
+                CpuRatio(ml, js),
                 PerRow(ml, r.Rows), PerRow(js, r.Rows),
                 Ms(r.Get(Workload.MlDbLayout)), Ms(r.Get(Workload.MlDbHostConverter)), Ms(r.Get(Workload.JintInput)) + " |",
             ]));

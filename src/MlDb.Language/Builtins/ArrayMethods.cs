@@ -346,17 +346,7 @@ internal static class ArrayMethods
         ctx.Protect(result);
         for (int i = 0; i < n && i < a.Count; i++)
         {
-            var v = ctx.Call(f, a[i], MlValue.FromInt(i), arrValue);
-            if (v.IsArray)
-            {
-                ctx.ReserveGrowth(result, v.AsArray.Count);
-                LargeCopy.AppendTo(ctx, result, v.AsArray.AsSpan());
-            }
-            else
-            {
-                ctx.ReserveGrowth(result, 1);
-                result.Add(v);
-            }
+            LargeCopy.AppendSpread(ctx, result, ctx.Call(f, a[i], MlValue.FromInt(i), arrValue));
         }
         return result;
     }

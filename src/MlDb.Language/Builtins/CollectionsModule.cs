@@ -175,19 +175,7 @@ internal static class CollectionsModule
         var r = new MlArray(l.Count);
         ctx.Protect(l);
         ctx.Protect(r);
-        foreach (var v in l.ToArray())
-        {
-            if (v.IsArray)
-            {
-                ctx.ReserveGrowth(r, v.AsArray.Count);
-                LargeCopy.AppendTo(ctx, r, v.AsArray.AsSpan());
-            }
-            else
-            {
-                ctx.ReserveGrowth(r, 1);
-                r.Add(v);
-            }
-        }
+        foreach (var v in l.ToArray()) LargeCopy.AppendSpread(ctx, r, v);
         return r;
     }
 

@@ -77,6 +77,21 @@ internal static class LargeCopy
         }
     }
 
+    /// <summary>Appends the elements of <paramref name="value"/> when it is an array, else the value itself (flatMap, flatten), reserving first.</summary>
+    public static void AppendSpread(ExecContext ctx, MlArray target, in MlValue value)
+    {
+        if (value.IsArray)
+        {
+            ctx.ReserveGrowth(target, value.AsArray.Count);
+            AppendTo(ctx, target, value.AsArray.AsSpan());
+        }
+        else
+        {
+            ctx.ReserveGrowth(target, 1);
+            target.Add(value);
+        }
+    }
+
     /// <summary><c>a + b</c> of two arrays (also <c>concat</c> and <c>collections.concat</c>).</summary>
     public static MlArray Concat(ExecContext ctx, MlArray a, MlArray b)
     {
