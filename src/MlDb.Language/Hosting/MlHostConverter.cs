@@ -288,7 +288,7 @@ public class MlHostConverter
         public void Made(PathNode here)
         {
             if (++_made < _nextCheck) return;
-            long distinct = CountDistinct(root);
+            long distinct = RetainedSize.CountDistinctValues(root);
             if (_made > MaxExpansion * distinct)
             {
                 string path = here.Describe();
@@ -299,23 +299,6 @@ public class MlHostConverter
             _nextCheck = _made * 2;
         }
 
-        /// <summary>The distinct values <paramref name="value"/> holds (each container once, however often it is shared).</summary>
-        private static long CountDistinct(MlValue value)
-        {
-            var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
-            var pending = new Stack<MlValue>();
-            pending.Push(value);
-            long count = 0;
-            while (pending.TryPop(out var v))
-            {
-                count++;
-                if (v._ref is MlArray a && seen.Add(a))
-                    foreach (var item in a.AsSpan()) pending.Push(item);
-                else if (v._ref is MlObject o && seen.Add(o))
-                    for (int i = 0; i < o.Count; i++) pending.Push(o.ValueAt(i));
-            }
-            return count;
-        }
     }
 
     /// <summary>A new, empty host object for an ML object with <paramref name="count"/> keys; default: an OrderedDictionary.</summary>

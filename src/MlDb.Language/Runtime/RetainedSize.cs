@@ -78,7 +78,49 @@ internal sealed class RetainedSize
         }
     }
 
-    private void Begin(ExecContext ctx, long stopAbove)
+    /// <summary>
+    /// The values <paramref name="root"/> holds, each array and object counted once however often it
+    /// is shared: what a copy without sharing is compared with (see MlHostConverter).
+    /// </summary>
+    public static long CountDistinctValues(in MlValue root)
+    {
+        lock (Gate)
+        {
+            var w = Instance;
+            w.Begin(null, long.MaxValue);
+            try
+            {
+                long count = 1;
+                w.PushContainer(root);
+                while (w._pending.TryPop(out var next))
+                {
+                    if (next is MlArray a)
+                    {
+                        foreach (var item in a.AsSpan()) w.PushContainer(item);
+                        count += a.Count;
+                    }
+                    else if (next is MlObject o)
+                    {
+                        for (int i = 0; i < o.Count; i++) w.PushContainer(o.ValueAt(i));
+                        count += o.Count;
+                    }
+                }
+                return count;
+            }
+            finally
+            {
+                w.End();
+            }
+        }
+    }
+
+    private void PushContainer(in MlValue v)
+    {
+        if (v._ref is MlArray a && a.WalkMark != _epoch) { a.WalkMark = _epoch; Push(a); }
+        else if (v._ref is MlObject o && o.WalkMark != _epoch) { o.WalkMark = _epoch; Push(o); }
+    }
+
+    private void Begin(ExecContext? ctx, long stopAbove)
     {
         _epoch = ++s_epoch;
         if (_epoch == 0) _epoch = s_epoch = 1; // 0 is the mark of a container never measured
