@@ -202,6 +202,8 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
         string full = ResolveFilePath(path, mustExist: true, "MlDb." + MlDbErrorIds.ScriptNotFound, "ML script");
         try
         {
+            // A script compiled before runs no ML now: no need for a worker thread.
+            if (ScriptCache.TryGetCurrent(full, out var cached)) return cached;
             var options = CallOptions();
             return RunWithLiveOutput(() => ScriptCache.Get(full, options));
         }
