@@ -269,7 +269,19 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
     internal void WriteMl(MlValue value, bool asHashtable)
     {
         FlushScriptOutput();
-        var host = Materializer.ToPowerShell(value, asHashtable);
+        object? host;
+        try
+        {
+            host = Materializer.ToPowerShell(value, asHashtable);
+        }
+        catch (OutOfMemoryException)
+        {
+            // The ML values fitted, their PowerShell copy did not: an MlDb error, not a crash.
+            GC.Collect();
+            ThrowError("MlDb." + MlDbErrorIds.OutOfMemory, ErrorCategory.LimitsExceeded,
+                "The result of the ML call is too large to copy into PowerShell objects: the process ran out of memory. Return less (or aggregate in ML).", null);
+            throw;
+        }
         if (host is object?[] array) WriteObject(array, enumerateCollection: true);
         else WriteObject(host);
     }
