@@ -38,8 +38,9 @@ public sealed record MlCallOptions
     /// <summary>
     /// Most memory the values of one call may hold, in bytes: an estimate of the size of what the
     /// call can still reach (strings, arrays, objects, closures; the script's top-level variables
-    /// included, the arguments the host passed in not), checked before each large value is created
-    /// and at least every 1 000 steps. Garbage does not count. Exceeding it is a LimitError
+    /// included, the arguments the host passed in not — they are measured when the call is first
+    /// measured, so what it added to them before then is not charged either), checked before each
+    /// large value is created and at least every 1 000 steps. Garbage does not count. Exceeding it is a LimitError
     /// ("memory limit exceeded", <see cref="MlLimitKind.Memory"/>). Null: no limit but a guard of
     /// half the memory available to the process (<see cref="MlLimitKind.OutOfMemory"/>).
     /// </summary>

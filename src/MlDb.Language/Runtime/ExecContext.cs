@@ -302,8 +302,8 @@ internal sealed class ExecContext
         Stack[Sp++] = value;
     }
 
-    /// <summary>The memory the call's arguments held when it started: what the host handed in is not charged to the call.</summary>
-    public void SetMemoryBaseline(ReadOnlySpan<MlValue> args) => _memory.SetBaseline(this, args);
+    /// <summary>The call's arguments: what the host handed in is not charged to the call.</summary>
+    public void SetMemoryBaseline(ReadOnlySpan<MlValue> args) => _memory.SetBaseline(args);
 
     /// <summary>Every value the call can reach now: the value stack up to <see cref="Sp"/>, the script's top-level variables, the running closure's cells.</summary>
     internal void VisitRoots(RetainedSize walker)

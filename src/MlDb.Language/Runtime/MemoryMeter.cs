@@ -35,8 +35,14 @@ internal struct MemoryMeter
     private long _checkAt;
     private long _allocatedMark;
     private int _allocatingThread;
-    /// <summary>What the call's arguments held on entry: the host's input is not the call's to pay for.</summary>
+    /// <summary>What the call's arguments hold: the host's input is not the call's to pay for.</summary>
     private long _baseline;
+    /// <summary>
+    /// The arguments, kept until the first measurement needs their size: most calls never
+    /// allocate enough to be measured, so they never pay for walking their input.
+    /// </summary>
+    private MlValue[] _arguments;
+    private int _argumentCount;
 
     public void Configure(MlCallOptions options)
     {
@@ -45,16 +51,32 @@ internal struct MemoryMeter
         _measureAlways = options.MeasureMemoryAtEveryCheck;
         _charged = 0;
         _baseline = 0;
+        _argumentCount = 0;
         _checkAt = _limit;
         _allocatingThread = Environment.CurrentManagedThreadId;
         _allocatedMark = GC.GetAllocatedBytesForCurrentThread();
     }
 
-    public void Reset() => this = default;
-
-    public void SetBaseline(ExecContext ctx, ReadOnlySpan<MlValue> args)
+    public void Reset()
     {
-        if (_hostLimit && args.Length > 0) _baseline = RetainedSize.MeasureValues(ctx, args);
+        var arguments = _arguments;
+        if (arguments is not null) Array.Clear(arguments);
+        this = default;
+        _arguments = arguments!;
+    }
+
+    /// <summary>
+    /// Remembers the call's arguments, whose size is subtracted from what the call holds. They
+    /// are measured lazily, at the first measurement: what the call added to them before then
+    /// (at most the allocations that led to that measurement) is not charged, what it adds
+    /// afterwards is.
+    /// </summary>
+    public void SetBaseline(ReadOnlySpan<MlValue> args)
+    {
+        if (!_hostLimit || args.Length == 0) return;
+        if (_arguments is null || _arguments.Length < args.Length) _arguments = new MlValue[Math.Max(args.Length, 4)];
+        args.CopyTo(_arguments);
+        _argumentCount = args.Length;
     }
 
     /// <summary>Adds what this thread allocated since the last sample; measures when the estimate passed the limit.</summary>
@@ -83,6 +105,12 @@ internal struct MemoryMeter
 
     private void Measure(ExecContext ctx, long pendingBytes, in MlValue operand, in MlValue other)
     {
+        if (_argumentCount > 0)
+        {
+            _baseline = RetainedSize.MeasureValues(ctx, _arguments.AsSpan(0, _argumentCount));
+            Array.Clear(_arguments, 0, _argumentCount);
+            _argumentCount = 0;
+        }
         long allowed = _limit - pendingBytes;
         long held = RetainedSize.Measure(ctx, operand, other, stopAbove: allowed + _baseline) - _baseline;
         if (held > allowed) throw Exceeded(held + pendingBytes);
