@@ -173,47 +173,89 @@ Describe 'Sandbox limits on every cmdlet that runs ML' {
 }
 
 Describe 'Memory bombs in a process of their own' {
-    BeforeDiscovery {
+    BeforeAll {
+        # Each bomb, and whether the size limits and the step limit stop it themselves (a loop of
+        # many small steps does; one huge builtin call does not).
         $script:Bombs = @(
-            @{ Name = 'string doubling'; Body = 'let s = "x"; while (true) { s = s + s; }' }
-            @{ Name = 'array push'; Body = 'let a = []; let i = 0; while (true) { a.push(i); i = i + 1; }' }
-            @{ Name = 'object keys'; Body = 'let o = {}; let i = 0; while (true) { o["k" + str(i)] = i; i = i + 1; }' }
-            @{ Name = 'nesting a = [a, a]'; Body = 'let a = []; while (true) { a = [a, a]; }' }
-            @{ Name = 'repeat'; Body = 'return "abc".repeat(500000000).length;' }
-            @{ Name = 'join'; Body = 'let a = range(100000); while (true) { let s = a.join(","); a = a.concat(a); }' }
-            @{ Name = 'split'; Body = 'return "ab,".repeat(5000000).split(",").length;' }
-            @{ Name = 'range'; Body = 'return range(200000000).length;' }
-            @{ Name = 'map'; Body = 'return range(2000000).map(fn(x) => "row " + str(x) + " ".repeat(100)).length;' }
-            @{ Name = 'JSON.stringify of a shared structure'; Body = 'let a = [1]; let i = 0; while (i < 40) { a = [a, a]; i = i + 1; } return JSON.stringify(a).length;' }
-            @{ Name = 'JSON.parse'; Body = 'let t = "1,".repeat(5000000); return JSON.parse("[" + t + "1]").length;' }
-            @{ Name = 'regex sub'; Body = 'return regex.sub("a", "bbbbbbbbbb", "a".repeat(20000000)).length;' }
-            @{ Name = 'spread (concat, flat)'; Body = 'let a = [[1, 2]]; while (true) { a = a.concat(a, a).flat(); }' }
+            @{ Name = 'string doubling'; Body = 'let s = "x"; while (true) { s = s + s; }'; Size = $true; Steps = $false }
+            @{ Name = 'array push'; Body = 'let a = []; let i = 0; while (true) { a.push(i); i = i + 1; }'; Size = $true; Steps = $true }
+            @{ Name = 'object keys'; Body = 'let o = {}; let i = 0; while (true) { o["k" + str(i)] = i; i = i + 1; }'; Size = $true; Steps = $true }
+            @{ Name = 'nesting a = [a, a]'; Body = 'let a = []; while (true) { a = [a, a]; }'; Size = $false; Steps = $true }
+            @{ Name = 'repeat'; Body = 'return "abc".repeat(500000000).length;'; Size = $true; Steps = $false }
+            @{ Name = 'join'; Body = 'let a = range(100000); while (true) { let s = a.join(","); a = a.concat(a); }'; Size = $true; Steps = $false }
+            @{ Name = 'split'; Body = 'return "ab,".repeat(5000000).split(",").length;'; Size = $true; Steps = $false }
+            @{ Name = 'range'; Body = 'return range(200000000).length;'; Size = $true; Steps = $false }
+            @{ Name = 'map'; Body = 'return range(2000000).map(fn(x) => "row " + str(x) + " ".repeat(100)).length;'; Size = $true; Steps = $false }
+            @{ Name = 'JSON.stringify of a shared structure'; Body = 'let a = [1]; let i = 0; while (i < 40) { a = [a, a]; i = i + 1; } return JSON.stringify(a).length;'; Size = $true; Steps = $false }
+            @{ Name = 'JSON.parse'; Body = 'let t = "1,".repeat(5000000); return JSON.parse("[" + t + "1]").length;'; Size = $true; Steps = $false }
+            @{ Name = 'regex sub'; Body = 'return regex.sub("a", "bbbbbbbbbb", "a".repeat(20000000)).length;'; Size = $true; Steps = $false }
+            @{ Name = 'spread (concat, flat)'; Body = 'let a = [[1, 2]]; while (true) { a = a.concat(a, a).flat(); }'; Size = $true; Steps = $false }
         )
+
+        # Runs every bomb in one fresh pwsh with the given limits; the peak working set is reset
+        # (Linux: /proc/self/clear_refs) before each bomb, so each peak is that bomb's alone.
+        function Invoke-Bombs([hashtable] $Limit, [hashtable] $Environment = @{}) {
+            $run = Invoke-MlTestPwsh -Environment $Environment -Parameters @{ Manifest = (Get-MlTestModuleManifest); Bombs = $Bombs; Limit = $Limit; Folder = $TestDrive } -TimeoutSeconds 600 -Script {
+                Import-Module $Manifest
+                $path = Join-Path $Folder ('bombs_' + [guid]::NewGuid().ToString('n') + '.ml')
+                $text = "import regex;`nfunction warm() { return [1, 2].map(fn(x) => str(x)).join(`"`"); }`n"
+                for ($i = 0; $i -lt $Bombs.Count; $i++) { $text += "function bomb$i() {`n$($Bombs[$i].Body)`n}`n" }
+                Set-Content -LiteralPath $path -Value $text
+                $process = [Diagnostics.Process]::GetCurrentProcess()
+                for ($i = 0; $i -lt $Bombs.Count; $i++) {
+                    $null = Invoke-MlFunction $path warm
+                    [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+                    $reset = try { [IO.File]::WriteAllText('/proc/self/clear_refs', '5'); $true } catch { $false }
+                    $process.Refresh()
+                    $baseline = $process.WorkingSet64
+                    $id = try { $null = Invoke-MlFunction $path "bomb$i" @Limit; 'none' } catch { $_.FullyQualifiedErrorId.Split(',')[0] }
+                    $process.Refresh()
+                    [pscustomobject]@{ Name = $Bombs[$i].Name; Id = $id; GrownMB = [int] (($process.PeakWorkingSet64 - $baseline) / 1MB); PeakReset = $reset; After = (Invoke-MlFunction $path warm) }
+                }
+            }
+            $run.ExitCode | Should -Be 0 -Because $run.Errors
+            $run.Result | Should -HaveCount $Bombs.Count
+            foreach ($r in $run.Result) { Write-Host ("    {0}: {1}, the process grew by {2} MB" -f $r.Name, $r.Id, $r.GrownMB) }
+            $run.Result
+        }
     }
 
-    It '<Name> under -MaxMemoryMB 64: MlDb.MemoryLimit, and the process grows by less than 2 x 64 MB' -ForEach $Bombs {
-        $run = Invoke-MlTestPwsh -Parameters @{ Manifest = (Get-MlTestModuleManifest); Body = $Body; Folder = $TestDrive } -Script {
-            Import-Module $Manifest
-            $path = Join-Path $Folder ('bomb_' + [guid]::NewGuid().ToString('n') + '.ml')
-            Set-Content -LiteralPath $path -Value "import regex;`nfunction warm() { return [1, 2].map(fn(x) => str(x)).join(`"`"); }`nfunction bomb() {`n$Body`n}"
-            $null = Invoke-MlFunction $path warm
-            [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
-            $process = [Diagnostics.Process]::GetCurrentProcess()
-            # Linux: forget the peak of start-up, so the peak measured is the bomb's.
-            try { [IO.File]::WriteAllText('/proc/self/clear_refs', '5') } catch { }
-            $process.Refresh()
-            $baseline = $process.WorkingSet64
-            $id = try { $null = Invoke-MlFunction $path bomb -MaxMemoryMB 64 -TimeoutSeconds 120; 'none' } catch { $_.FullyQualifiedErrorId }
-            $process.Refresh()
-            $after = Invoke-MlFunction $path warm
-            [pscustomobject]@{ Id = $id; Baseline = $baseline; Peak = $process.PeakWorkingSet64; After = $after }
+    It 'under -MaxMemoryMB 64 every bomb is MlDb.MemoryLimit, and the process grows by less than 2 x 64 MB' {
+        foreach ($r in Invoke-Bombs @{ MaxMemoryMB = 64; TimeoutSeconds = 120 }) {
+            $r.Id | Should -Be 'MlDb.MemoryLimit' -Because $r.Name
+            if ($r.PeakReset) { $r.GrownMB | Should -BeLessThan 128 -Because $r.Name }
+            $r.After | Should -Be '12' -Because 'the session keeps working'
         }
-        $run.ExitCode | Should -Be 0 -Because $run.Errors
-        $run.Result.Id | Should -BeLike 'MlDb.MemoryLimit,*'
-        $grownMB = ($run.Result.Peak - $run.Result.Baseline) / 1MB
-        Write-Host ("    {0}: the process grew by {1:N0} MB under -MaxMemoryMB 64" -f $Name, $grownMB)
-        $grownMB | Should -BeLessThan 128
-        $run.Result.After | Should -Be '12' -Because 'the session keeps working'
+    }
+
+    It 'under the size limits every bomb that builds one big value is MlDb.SizeLimit, and the process stays small' {
+        # In a process limited to 768 MB (a container), so that what the size limits do not stop
+        # (a = [a, a] only nests) meets the memory guard instead of the machine's memory.
+        $results = Invoke-Bombs @{ MaxCollectionSize = 100000; MaxStringLength = 1000000; TimeoutSeconds = 120 } @{ DOTNET_GCHeapHardLimit = '0x30000000' }
+        foreach ($r in $results) {
+            $bomb = $Bombs | Where-Object Name -EQ $r.Name
+            if ($bomb.Size) {
+                $r.Id | Should -Be 'MlDb.SizeLimit' -Because $r.Name
+                if ($r.PeakReset) { $r.GrownMB | Should -BeLessThan 128 -Because $r.Name }
+            }
+            else { $r.Id | Should -Be 'MlDb.OutOfMemory' -Because $r.Name }
+            $r.After | Should -Be '12'
+        }
+    }
+
+    It 'under -MaxSteps or -TimeoutSeconds alone, a bomb ends in its limit or the memory guard: never a crash' -ForEach @(
+        @{ Limit = @{ MaxSteps = 100000 }; Id = 'MlDb.StepLimit'; Key = 'Steps' }
+        @{ Limit = @{ TimeoutSeconds = 3 }; Id = 'MlDb.CommandTimeout'; Key = $null }
+    ) {
+        # In a process limited to 768 MB, the guard (half of it) stops what the limit does not.
+        $results = Invoke-Bombs $Limit @{ DOTNET_GCHeapHardLimit = '0x30000000' }
+        foreach ($r in $results) {
+            $bomb = $Bombs | Where-Object Name -EQ $r.Name
+            if ($Key -and $bomb[$Key]) { $r.Id | Should -Be $Id -Because $r.Name }
+            else { $r.Id | Should -BeIn @($Id, 'MlDb.OutOfMemory', 'none') -Because $r.Name }
+            $r.GrownMB | Should -BeLessThan 768 -Because $r.Name
+            $r.After | Should -Be '12'
+        }
     }
 
     It 'without -MaxMemoryMB, a bomb in a process limited to 768 MB (a container) is MlDb.OutOfMemory, not a crash' {
