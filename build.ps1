@@ -422,6 +422,12 @@ function Invoke-XunitProject([IO.FileInfo] $Project) {
         $result.Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
         # xunit's skipped tests are results with outcome NotExecuted; the summary counter stays 0.
         $result.Skipped = @($run.Results.UnitTestResult | Where-Object { $_.outcome -eq 'NotExecuted' }).Count
+        # Lines a test wrote as "[report] …" (ITestOutputHelper) are meant for the log: the fuzz
+        # test's count of inputs, for one.
+        $outputs = ([xml] (Get-Content -LiteralPath $trx -Raw)).SelectNodes('//*[local-name()="UnitTestResult"]/*[local-name()="Output"]/*[local-name()="StdOut"]')
+        foreach ($line in @($outputs | ForEach-Object InnerText) -split "`r?`n") {
+            if ($line -match '^\s*\[report\] (.*)$') { Write-Host "    $($Matches[1])" }
+        }
     }
     if ($exit -ne 0 -and $result.Failed -eq 0) {
         # The project did not build, or the test host crashed: that counts as a failure.

@@ -16,6 +16,7 @@ using MlDb.Bench.Workloads;
 //   --engines mldb,jint,csharp  which engines (default all; a subset is for profiling one engine:
 //                             the generic ToMl conversion and the cross-check then need all three)
 //   --generic-input           also run MlDb over the rows made by MlHostConverter.ToMl
+//   --limits                  also run MlDb under every limit and Jint under its constraints
 //   --out FILE                also write the Markdown report to FILE
 //   --suite workloads|sort|conversion   the seed workloads W1-W4 (default); the sorts S1-S5
 //                             (MlDb, .NET keyed sort, Jint); host -> ML conversion (layout path,
@@ -61,10 +62,10 @@ foreach (int rows in options.Rows)
         Console.Error.Write($"{id} at {rows:N0} rows ({warmups} warm-up + {runs} measured rounds): generating…");
         Workload workload = id switch
         {
-            "W1" => new W1ProcessOrders(rows) { RunOnGenericInput = options.GenericInput },
-            "W2" => new W2EnrichUsers(rows) { RunOnGenericInput = options.GenericInput },
-            "W3" => new W3AnalyzeProducts(rows) { RunOnGenericInput = options.GenericInput },
-            "W4" => new W4TopScores(rows) { RunOnGenericInput = options.GenericInput },
+            "W1" => new W1ProcessOrders(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
+            "W2" => new W2EnrichUsers(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
+            "W3" => new W3AnalyzeProducts(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
+            "W4" => new W4TopScores(rows) { RunOnGenericInput = options.GenericInput, WithLimits = options.Limits },
             _ => throw new ArgumentException($"Unknown workload {id} (W1..W4)."),
         };
         if (options.Engines.Contains(Workload.Jint)) workload.StartJint();
@@ -96,7 +97,7 @@ internal sealed record Result(string Id, string Title, int Rows, Stats[] Convers
     public Stats? Get(string name) => Conversions.Concat(Executions).FirstOrDefault(s => s.Name == name);
 }
 
-internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int Runs, int BigWarmups, int BigRuns, string? Out, string[] Engines, bool GenericInput, string Suite, string? PowerShellHome)
+internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int Runs, int BigWarmups, int BigRuns, string? Out, string[] Engines, bool GenericInput, string Suite, string? PowerShellHome, bool Limits)
 {
     public bool AllEngines => Engines.Length == 3;
 
@@ -113,7 +114,7 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
         string? psHome = null;
         int warmups = 3, runs = 7, bigWarmups = 1, bigRuns = 3;
         string? output = null;
-        bool genericInput = false;
+        bool genericInput = false, limits = false;
         string[] engines = [Workload.MlDb, Workload.Jint, Workload.CSharp];
         for (int i = 0; i < args.Length; i++)
         {
@@ -133,6 +134,7 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
                     if (suite is not ("workloads" or "sort" or "conversion")) throw new ArgumentException($"Unknown suite {suite} (workloads, sort, conversion).");
                     break;
                 case "--pshome": psHome = Next(); break;
+                case "--limits": limits = true; break;
                 case "--engines":
                     engines = Next().Split(',').Select(e => e.Trim().ToLowerInvariant() switch
                     {
@@ -147,7 +149,7 @@ internal sealed record Options(int[] Rows, string[] Workloads, int Warmups, int 
         }
         if (runs < 1 || bigRuns < 1) throw new ArgumentException("At least one measured run is needed.");
         workloads ??= suite == "sort" ? ["S1", "S2", "S3", "S4", "S5"] : ["W1", "W2", "W3", "W4"];
-        return new Options(rows, workloads, warmups, runs, bigWarmups, bigRuns, output, engines, genericInput, suite, psHome);
+        return new Options(rows, workloads, warmups, runs, bigWarmups, bigRuns, output, engines, genericInput, suite, psHome, limits);
     }
 }
 
@@ -193,11 +195,27 @@ internal static class Report
                 $"| {r.Id} {r.Title}",
                 r.Rows.ToString("N0", c),
                 Ms(ml), Ms(js), Ms(cs),
-                ml is not null && js is not null ? (ml.MedianMs / js.MedianMs).ToString("F2", c) : "–",
-                ml is not null && js is not null && js.CpuMedianMs > 0 ? (ml.CpuMedianMs / js.CpuMedianMs).ToString("F2", c) : "–",
+                Ratio(ml, js),
+                CpuRatio(ml, js),
                 PerRow(ml, r.Rows), PerRow(js, r.Rows),
                 Ms(r.Get(Workload.MlDbLayout)), Ms(r.Get(Workload.MlDbHostConverter)), Ms(r.Get(Workload.JintInput)) + " |",
             ]));
+        }
+        if (options.Limits)
+        {
+            sb.AppendLine();
+            sb.AppendLine("With every limit on and none binding (`--limits`): MlDb with `MaxSteps`, `Timeout`, `MaxMemoryBytes`, `MaxCollectionSize`, `MaxStringLength`; Jint with `LimitMemory`, `MaxStatements`, `TimeoutInterval`, `LimitRecursion` (constraints reset before each call). Ratio = limited ÷ unlimited of the same engine, wall and CPU.");
+            sb.AppendLine();
+            sb.AppendLine("| workload | rows | MlDb (limits) ms | MlDb limits÷none | CPU | Jint (constraints) ms | Jint constraints÷none | CPU | MlDb (limits)÷Jint (constraints) |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in results)
+            {
+                var ml = r.Get(Workload.MlDb);
+                var mlLimited = r.Get(Workload.MlDbLimited);
+                var js = r.Get(Workload.Jint);
+                var jsLimited = r.Get(Workload.JintConstrained);
+                sb.AppendLine($"| {r.Id} {r.Title} | {r.Rows.ToString("N0", c)} | {Ms(mlLimited)} | {Ratio(mlLimited, ml)} | {CpuRatio(mlLimited, ml)} | {Ms(jsLimited)} | {Ratio(jsLimited, js)} | {CpuRatio(jsLimited, js)} | {Ratio(mlLimited, jsLimited)} |");
+            }
         }
         sb.AppendLine();
         sb.AppendLine("<details><summary>Every measurement: median, min–max, allocations</summary>");
@@ -215,6 +233,12 @@ internal static class Report
     }
 
     private static string Ms(Stats? s) => s is null ? "–" : Ms(s.MedianMs);
+
+    private static string Ratio(Stats? a, Stats? b) =>
+        a is null || b is null ? "–" : (a.MedianMs / b.MedianMs).ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string CpuRatio(Stats? a, Stats? b) =>
+        a is null || b is null || b.CpuMedianMs <= 0 ? "–" : (a.CpuMedianMs / b.CpuMedianMs).ToString("F2", CultureInfo.InvariantCulture);
 
     private static string PerRow(Stats? s, int rows) => s is null ? "–" : s.BytesPer(rows).ToString("F0", CultureInfo.InvariantCulture);
 

@@ -43,6 +43,34 @@ public static class MlDbErrorIds
     public const string TransactionFailed = "TransactionFailed";
     public const string InvalidOperationSpec = "InvalidOperationSpec";
     public const string ConversionFailed = "ConversionFailed";
+
+    // ML sandbox limits (spec §12): one id per kind of LimitError. The time limit shares
+    // CommandTimeout with the database commands: -TimeoutSeconds bounds both.
+    public const string StepLimit = "StepLimit";
+    public const string MemoryLimit = "MemoryLimit";
+    public const string OutOfMemory = "OutOfMemory";
+    public const string SizeLimit = "SizeLimit";
+    public const string CallDepthLimit = "CallDepthLimit";
+    public const string StackLimit = "StackLimit";
+    public const string NestingLimit = "NestingLimit";
+    public const string RegexTimeout = "RegexTimeout";
+    public const string Cancelled = "Cancelled";
+
+    /// <summary>The id of an ML LimitError of kind <paramref name="kind"/>; null for errors that are not limits.</summary>
+    public static string? ForLimit(MlDb.Language.MlLimitKind kind) => kind switch
+    {
+        MlDb.Language.MlLimitKind.Steps => StepLimit,
+        MlDb.Language.MlLimitKind.Time => CommandTimeout,
+        MlDb.Language.MlLimitKind.Cancellation => Cancelled,
+        MlDb.Language.MlLimitKind.CallDepth => CallDepthLimit,
+        MlDb.Language.MlLimitKind.HostStack => StackLimit,
+        MlDb.Language.MlLimitKind.Size => SizeLimit,
+        MlDb.Language.MlLimitKind.Memory => MemoryLimit,
+        MlDb.Language.MlLimitKind.OutOfMemory => OutOfMemory,
+        MlDb.Language.MlLimitKind.Nesting => NestingLimit,
+        MlDb.Language.MlLimitKind.RegexTime => RegexTimeout,
+        _ => null,
+    };
 }
 
 /// <summary>

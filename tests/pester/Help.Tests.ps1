@@ -63,7 +63,7 @@ Describe 'about_MlDb' {
 }
 
 Describe 'examples/ scripts run against SQLite with nothing installed' {
-    It '<_> runs and ends well' -ForEach @('quickstart.ps1', 'sqlite-users.ps1', 'orm-products.ps1', 'transactions.ps1', 'query-optimisation.ps1') {
+    It '<_> runs and ends well' -ForEach @('quickstart.ps1', 'sqlite-users.ps1', 'orm-products.ps1', 'transactions.ps1', 'query-optimisation.ps1', 'sandbox-limits.ps1') {
         $script = Join-Path (Get-MlTestRepositoryRoot) "examples/$_"
         $run = Invoke-MlTestPwsh -Parameters @{ Manifest = $Manifest; Example = $script } -Script {
             Import-Module $Manifest

@@ -200,7 +200,7 @@ Describe 'Invoke-MlQuery' {
         It 'deep recursion is an ML error, not a crash' {
             $ml = Join-Path $TestDrive 'deep.ml'
             Set-Content $ml 'function down(n) { return down(n + 1); } function f(d) { return down(0); }'
-            { Invoke-MlQuery -Query 'SELECT 1' -Script $ml -Function f } | Should -Throw -ErrorId 'MlDb.ScriptRuntime,*' -ExpectedMessage '*call depth*'
+            { Invoke-MlQuery -Query 'SELECT 1' -Script $ml -Function f } | Should -Throw -ErrorId 'MlDb.CallDepthLimit,*' -ExpectedMessage '*call depth*'
         }
 
         It 'Ctrl+C (Stop) ends a running SQL command and a running ML loop promptly' {

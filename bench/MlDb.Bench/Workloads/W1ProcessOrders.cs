@@ -50,6 +50,15 @@ internal sealed class W1ProcessOrders : Workload
             Accept: (r, round) => Record(Jint, round, () => Canon.Format(((JsValue)r!).ToObject()))),
         new(CSharp, RunCSharp,
             Accept: (r, round) => Record(CSharp, round, () => Canon.Format(r))),
+        .. (WithLimits
+            ? new Case[]
+            {
+                new(MlDbLimited, () => _script.Call("processOrders", _mlInput, Limited),
+                    Accept: (r, round) => Record(MlDbLimited, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))),
+                new(JintConstrained, () => CallConstrained(_jsInput),
+                    Accept: (r, round) => Record(JintConstrained, round, () => Canon.Format(((JsValue)r!).ToObject()))),
+            }
+            : []),
     ];
 
     private object ToMlByLayout()

@@ -47,6 +47,13 @@ internal sealed class W2EnrichUsers : Workload
             : []),
         new(Jint, RunJint, Accept: (r, round) => Record(Jint, round, () => SummarizeJs((JsValue[])r!))),
         new(CSharp, RunCSharp, Accept: (r, round) => Record(CSharp, round, () => SummarizeCs((Enriched[])r!))),
+        .. (WithLimits
+            ? new Case[]
+            {
+                new(MlDbLimited, () => RunMlDb(_mlRows, Limited), Accept: (r, round) => Record(MlDbLimited, round, () => SummarizeMl((MlValue[])r!))),
+                new(JintConstrained, RunJintConstrained, Accept: (r, round) => Record(JintConstrained, round, () => SummarizeJs((JsValue[])r!))),
+            }
+            : []),
     ];
 
     private object ToMlByLayout()
@@ -90,10 +97,18 @@ internal sealed class W2EnrichUsers : Workload
         return rows;
     }
 
-    private object RunMlDb(MlValue[] rows)
+    private object RunMlDb(MlValue[] rows, MlCallOptions? options = null)
     {
         var results = new MlValue[rows.Length];
-        for (int i = 0; i < rows.Length; i++) results[i] = _script.Call("enrichUser", rows[i]);
+        for (int i = 0; i < rows.Length; i++) results[i] = _script.Call("enrichUser", rows[i], options);
+        return results;
+    }
+
+    private object RunJintConstrained()
+    {
+        var rows = _jsRows;
+        var results = new JsValue[rows.Length];
+        for (int i = 0; i < rows.Length; i++) results[i] = CallConstrained(rows[i]);
         return results;
     }
 

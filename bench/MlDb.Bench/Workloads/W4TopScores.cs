@@ -65,6 +65,22 @@ internal sealed class W4TopScores : Workload
         new(Jint, () => JintEngine.Call(JintFunction, _jsRun),
             Prepare: () => _jsRun = new JsArray(JintEngine, (JsValue[])_jsRows.Clone()),
             Accept: (r, round) => Record(Jint, round, () => Canon.Format(((JsValue)r!).ToObject()))),
+        .. (WithLimits
+            ? new Case[]
+            {
+                new(MlDbLimited, () => _script.Call("topScores", _mlRun, Limited),
+                    Prepare: () =>
+                    {
+                        var copy = new MlArray(_mlRows.Count);
+                        copy.AddRange(_mlRows.AsSpan());
+                        _mlRun = MlValue.FromArray(copy);
+                    },
+                    Accept: (r, round) => Record(MlDbLimited, round, () => Canon.Format(MlHostConverter.Default.ToHost((MlValue)r!)))),
+                new(JintConstrained, () => CallConstrained(_jsRun),
+                    Prepare: () => _jsRun = new JsArray(JintEngine, (JsValue[])_jsRows.Clone()),
+                    Accept: (r, round) => Record(JintConstrained, round, () => Canon.Format(((JsValue)r!).ToObject()))),
+            }
+            : []),
         new(CSharp, RunCSharp,
             Prepare: () => _csRun = (ScoreRow[])_scores.Clone(),
             Accept: (r, round) => Record(CSharp, round, () => Canon.Format(((ScoreRow[])r!).Select(s => new Dictionary<string, object?> { ["id"] = s.Id, ["score"] = s.Score })))),

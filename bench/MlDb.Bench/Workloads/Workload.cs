@@ -17,6 +17,24 @@ internal abstract class Workload
     public const string MlDbOnGenericInput = "MlDb on ToMl input";
     public const string Jint = "Jint";
     public const string CSharp = "C#";
+    public const string MlDbLimited = "MlDb (limits)";
+    public const string JintConstrained = "Jint (constraints)";
+
+    /// <summary>
+    /// Every MlDb limit on and none binding (--limits): what the checks cost. The memory limit is the
+    /// one that does work (allocation sampling, the input's baseline measured at every call).
+    /// </summary>
+    protected static readonly MlCallOptions Limited = new()
+    {
+        MaxSteps = 1L << 40,
+        Timeout = TimeSpan.FromHours(1),
+        MaxMemoryBytes = 8L << 30,
+        MaxCollectionSize = int.MaxValue - 1,
+        MaxStringLength = int.MaxValue - 1,
+    };
+
+    /// <summary>Also run MlDb under <see cref="Limited"/> and Jint under its constraints (--limits).</summary>
+    public bool WithLimits { get; init; }
 
     private readonly Dictionary<string, string> _summaries = new(StringComparer.Ordinal);
 
@@ -85,6 +103,24 @@ internal abstract class Workload
 
     private Engine? _jintEngine;
     private JsValue? _jintFunction;
+    private Engine? _constrainedEngine;
+    private JsValue? _constrainedFunction;
+
+    /// <summary>
+    /// A second Jint engine with the constraints Jint offers (memory, statements, time, recursion),
+    /// none binding; reset before each call, as a host that limits each call must.
+    /// </summary>
+    protected JsValue CallConstrained(JsValue argument)
+    {
+        var engine = _constrainedEngine ??= CreateJintEngine(o => o
+            .LimitMemory(8L << 30)
+            .MaxStatements(int.MaxValue)
+            .TimeoutInterval(TimeSpan.FromHours(1))
+            .LimitRecursion(10_000));
+        _constrainedFunction ??= engine.GetValue(JsFunctionName);
+        engine.Constraints.Reset();
+        return engine.Call(_constrainedFunction, argument);
+    }
 
     /// <summary>The Jint engine with workloads.js loaded; made on first use, so a run without Jint never starts one.</summary>
     protected Engine JintEngine => _jintEngine ??= CreateJintEngine();
@@ -94,11 +130,13 @@ internal abstract class Workload
     /// <summary>Starts Jint and loads the script before anything is timed.</summary>
     public void StartJint() => _ = JintFunction;
 
-    private static Engine CreateJintEngine()
+    private static Engine CreateJintEngine() => CreateJintEngine(null);
+
+    private static Engine CreateJintEngine(Action<Jint.Options>? constraints)
     {
         // Defaults: no statement, time or memory constraints (MlDb runs with its defaults too:
         // only the 10 000 call-depth bound).
-        var engine = new Engine();
+        var engine = constraints is null ? new Engine() : new Engine(constraints);
         engine.Execute(Paths.ReadScript("workloads.js"), "workloads.js");
         return engine;
     }

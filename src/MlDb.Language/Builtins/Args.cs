@@ -134,10 +134,10 @@ internal static class Args
     /// <summary>Like <see cref="Describe"/>, showing numbers themselves ("2.5").</summary>
     public static string DescribeValue(in MlValue v) => v.IsNumber ? MlFormat.Str(v) : Describe(v);
 
-    /// <summary>Checks interrupts every 4096 iterations of a builtin's inner loop.</summary>
+    /// <summary>Checks interrupts and memory every 4096 iterations of a builtin's inner loop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tick(ExecContext ctx, int i)
     {
-        if ((i & 4095) == 4095) ctx.CheckInterrupts();
+        if ((i & 4095) == 4095) ctx.Poll();
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using MlDb.Language.Runtime;
 
@@ -19,7 +20,7 @@ internal static class ArrayMethods
     private static MlValue Push(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
     {
         var a = self.AsArray;
-        ctx.CheckCollectionSize(a.Count + args.Length);
+        ctx.ReserveGrowth(a, args.Length);
         if (args.Length == 1) a.Add(args[0]);
         else a.AddRange(args);
         return MlValue.FromInt(a.Count);
@@ -46,7 +47,7 @@ internal static class ArrayMethods
     private static MlValue Unshift(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
     {
         var a = self.AsArray;
-        ctx.CheckCollectionSize(a.Count + args.Length);
+        ctx.ReserveGrowth(a, args.Length);
         a.Insert(0, args);
         return MlValue.FromInt(a.Count);
     }
@@ -58,7 +59,8 @@ internal static class ArrayMethods
         int start = Args.Relative(Args.Position(args, 0, 0, "splice"), len);
         int count = args.Length < 2 ? len - start : Args.Clamp(Args.Position(args, 1, 0, "splice"), len - start);
         var inserts = args.Length > 2 ? args[2..] : ReadOnlySpan<MlValue>.Empty;
-        ctx.CheckCollectionSize(len - count + inserts.Length);
+        ctx.ReserveGrowth(a, inserts.Length - count);
+        ctx.Reserve(count * MemoryMeter.SlotBytes, self);
         var removed = a.RemoveRange(start, count);
         a.Insert(start, inserts);
         return new MlArray(removed, removed.Length);
@@ -71,6 +73,7 @@ internal static class ArrayMethods
         int start = Args.Relative(Args.Position(args, 0, 0, "slice"), len);
         int end = Args.Relative(Args.Position(args, 1, len, "slice"), len);
         if (end <= start) return new MlArray();
+        ctx.ReserveElements(end - start, self);
         return a.Slice(ctx, start, end);
     }
 
@@ -79,12 +82,12 @@ internal static class ArrayMethods
         var a = self.AsArray;
         long total = a.Count;
         foreach (var v in args) total += v.IsArray ? v.AsArray.Count : 1;
-        ctx.CheckCollectionSize(total > int.MaxValue ? int.MaxValue : (int)total);
+        ctx.ReserveElements(total, self);
         var result = new MlArray((int)total);
-        result.AddRange(a.AsSpan());
+        LargeCopy.AppendTo(ctx, result, a.AsSpan());
         foreach (var v in args)
         {
-            if (v.IsArray) result.AddRange(v.AsArray.AsSpan());
+            if (v.IsArray) LargeCopy.AppendTo(ctx, result, v.AsArray.AsSpan());
             else result.Add(v);
         }
         return result;
@@ -105,13 +108,16 @@ internal static class ArrayMethods
         var sb = new StringBuilder();
         for (int i = 0; i < items.Length; i++)
         {
-            if (i > 0) sb.Append(sep);
             var v = items[i];
-            if (v.IsString) sb.Append(v.AsString);
-            else if (!v.IsNull) sb.Append(MlFormat.Str(v));
-            if (sb.Length > ctx.MaxString) ctx.CheckStringLength(sb.Length);
-            Args.Tick(ctx, i);
+            string piece = v.IsString ? v.AsString : v.IsNull ? "" : MlFormat.Str(v);
+            // The text grows by this much: checked before it is appended, as one step of work.
+            long grown = sb.Length + (i > 0 ? sep.Length : 0) + piece.Length;
+            ctx.CheckStringLength(grown);
+            if (piece.Length >= 1024 || (i & 1023) == 1023) ctx.Poll(grown * 2);
+            if (i > 0) sb.Append(sep);
+            sb.Append(piece);
         }
+        ctx.ReserveBuilt(sb);
         return sb.ToString();
     }
 
@@ -180,7 +186,10 @@ internal static class ArrayMethods
         var a = arrValue.AsArray;
         var f = Args.Function(args, 0, "map");
         int n = a.Count;
+        ctx.ReserveElements(n, self);
         var result = new MlArray(n);
+        ctx.Protect(self);
+        ctx.Protect(result);
         for (int i = 0; i < n && i < a.Count; i++)
             result.Add(ctx.Call(f, a[i], MlValue.FromInt(i), arrValue));
         return result;
@@ -193,6 +202,8 @@ internal static class ArrayMethods
         var f = Args.Function(args, 0, "filter");
         int n = a.Count;
         var result = new MlArray();
+        ctx.Protect(self);
+        ctx.Protect(result);
         for (int i = 0; i < n && i < a.Count; i++)
         {
             var v = a[i];
@@ -270,6 +281,7 @@ internal static class ArrayMethods
     private static MlValue Sort(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
     {
         var a = self.AsArray;
+        ctx.Reserve(a.Count * MemoryMeter.SlotBytes, self);
         var cmp = Args.Has(args, 0) ? Args.Function(args, 0, "sort") : null;
         if (cmp is not null && KeySort.TrySort(ctx, a, cmp)) return self;
         var items = a.ToArray();
@@ -300,13 +312,16 @@ internal static class ArrayMethods
     {
         long depth = Args.Position(args, 0, 1, "flat");
         var result = new MlArray();
+        ctx.Protect(self);
+        ctx.Protect(result);
         FlattenInto(ctx, result, self.AsArray, depth, 0);
         return result;
     }
 
     internal static void FlattenInto(ExecContext ctx, MlArray result, MlArray source, long depth, int level)
     {
-        if (level >= MlJson.MaxDepth) throw MlError.Limit("nesting depth limit exceeded (over " + MlJson.MaxDepth + " levels)");
+        if (level >= MlJson.MaxDepth) throw MlError.NestingLimit(MlJson.MaxDepth);
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         var items = source.ToArray();
         for (int i = 0; i < items.Length; i++)
         {
@@ -314,9 +329,10 @@ internal static class ArrayMethods
             if (depth > 0 && v.IsArray) FlattenInto(ctx, result, v.AsArray, depth - 1, level + 1);
             else
             {
+                ctx.ReserveGrowth(result, 1);
                 result.Add(v);
-                ctx.CheckCollectionSize(result.Count);
             }
+            Args.Tick(ctx, i);
         }
     }
 
@@ -326,13 +342,13 @@ internal static class ArrayMethods
         var a = arrValue.AsArray;
         var f = Args.Function(args, 0, "flatMap");
         int n = a.Count;
+        ctx.ReserveElements(n, self);
         var result = new MlArray(n);
+        ctx.Protect(self);
+        ctx.Protect(result);
         for (int i = 0; i < n && i < a.Count; i++)
         {
-            var v = ctx.Call(f, a[i], MlValue.FromInt(i), arrValue);
-            if (v.IsArray) result.AddRange(v.AsArray.AsSpan());
-            else result.Add(v);
-            ctx.CheckCollectionSize(result.Count);
+            LargeCopy.AppendSpread(ctx, result, ctx.Call(f, a[i], MlValue.FromInt(i), arrValue));
         }
         return result;
     }

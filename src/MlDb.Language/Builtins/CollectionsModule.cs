@@ -16,7 +16,7 @@ internal static class CollectionsModule
         ("first", (ctx, a) => Args.Array(a, 0, P + "first") is var l && l.Count > 0 ? l[0] : MlValue.Null),
         ("last", (ctx, a) => Args.Array(a, 0, P + "last") is var l && l.Count > 0 ? l[l.Count - 1] : MlValue.Null),
         ("slice", Slice),
-        ("reverse", (ctx, a) => Reversed(Args.Array(a, 0, P + "reverse"))),
+        ("reverse", (ctx, a) => Reversed(ctx, Args.Array(a, 0, P + "reverse"))),
         ("contains", (ctx, a) => MlValue.FromBool(ArrayMethods.IndexOfValue(Args.Array(a, 0, P + "contains").AsSpan(), Args.At(a, 1), 0) >= 0)),
         ("indexOf", (ctx, a) => MlValue.FromInt(ArrayMethods.IndexOfValue(Args.Array(a, 0, P + "indexOf").AsSpan(), Args.At(a, 1), 0))),
         ("filter", (ctx, a) => Filter(ctx, Args.Array(a, 0, P + "filter"), Args.Function(a, 1, P + "filter"))),
@@ -25,23 +25,23 @@ internal static class CollectionsModule
         ("reduce", (ctx, a) => Reduce(ctx, Args.Array(a, 0, P + "reduce"), Args.Function(a, 1, P + "reduce"), a.Length > 2, Args.At(a, 2))),
         ("removeAt", RemoveAt),
         ("isEmpty", (ctx, a) => MlValue.FromBool(Args.Array(a, 0, P + "isEmpty").Count == 0)),
-        ("take", (ctx, a) => Take(Args.Array(a, 0, P + "take"), Args.Int(a, 1, P + "take"))),
-        ("drop", (ctx, a) => Drop(Args.Array(a, 0, P + "drop"), Args.Int(a, 1, P + "drop"))),
-        ("unique", (ctx, a) => ValueEquality.Unique(Args.Array(a, 0, P + "unique").AsSpan())),
+        ("take", (ctx, a) => Take(ctx, Args.Array(a, 0, P + "take"), Args.Int(a, 1, P + "take"))),
+        ("drop", (ctx, a) => Drop(ctx, Args.Array(a, 0, P + "drop"), Args.Int(a, 1, P + "drop"))),
+        ("unique", (ctx, a) => ValueEquality.Unique(ctx, Args.Array(a, 0, P + "unique").AsSpan())),
         ("flatten", (ctx, a) => Flatten(ctx, Args.Array(a, 0, P + "flatten"))),
-        ("zip", (ctx, a) => Zip(Args.Array(a, 0, P + "zip"), Args.Array(a, 1, P + "zip"))),
+        ("zip", (ctx, a) => Zip(ctx, Args.Array(a, 0, P + "zip"), Args.Array(a, 1, P + "zip"))),
         ("sort", Sort),
         ("sortBy", SortBy),
-        ("chunk", (ctx, a) => Chunk(Args.Array(a, 0, P + "chunk"), Args.Int(a, 1, P + "chunk"), P + "chunk")),
+        ("chunk", (ctx, a) => Chunk(ctx, Args.Array(a, 0, P + "chunk"), Args.Int(a, 1, P + "chunk"), P + "chunk")),
         ("every", (ctx, a) => MlValue.FromBool(Every(ctx, Args.Array(a, 0, P + "every"), Args.Function(a, 1, P + "every")))),
         ("some", (ctx, a) => MlValue.FromBool(Some(ctx, Args.Array(a, 0, P + "some"), Args.Function(a, 1, P + "some")))));
 
     private static MlValue Append(ExecContext ctx, MlArray l, in MlValue v, bool atEnd)
     {
-        ctx.CheckCollectionSize(l.Count + 1);
+        ctx.ReserveElements(l.Count + 1L, l, v);
         var r = new MlArray(l.Count + 1);
         if (!atEnd) r.Add(v);
-        r.AddRange(l.AsSpan());
+        LargeCopy.AppendTo(ctx, r, l.AsSpan());
         if (atEnd) r.Add(v);
         return r;
     }
@@ -50,11 +50,7 @@ internal static class CollectionsModule
     {
         var a = Args.Array(args, 0, P + "concat");
         var b = Args.Array(args, 1, P + "concat");
-        ctx.CheckCollectionSize(a.Count + b.Count);
-        var r = new MlArray(a.Count + b.Count);
-        r.AddRange(a.AsSpan());
-        r.AddRange(b.AsSpan());
-        return r;
+        return LargeCopy.Concat(ctx, a, b);
     }
 
     private static MlValue Get(ExecContext ctx, ReadOnlySpan<MlValue> args)
@@ -71,11 +67,14 @@ internal static class CollectionsModule
         var l = Args.Array(args, 0, P + "slice");
         int start = Args.Relative(Args.Position(args, 1, 0, P + "slice"), l.Count);
         int end = Args.Relative(Args.Position(args, 2, l.Count, P + "slice"), l.Count);
-        return end <= start ? new MlArray() : MlArray.FromValues(l.AsSpan()[start..end]);
+        if (end <= start) return new MlArray();
+        ctx.ReserveElements(end - start, args[0]);
+        return MlArray.FromValues(l.AsSpan()[start..end]);
     }
 
-    public static MlArray Reversed(MlArray l)
+    public static MlArray Reversed(ExecContext ctx, MlArray l)
     {
+        ctx.ReserveElements(l.Count, l);
         var items = l.ToArray();
         Array.Reverse(items);
         return new MlArray(items, items.Length);
@@ -83,8 +82,11 @@ internal static class CollectionsModule
 
     public static MlArray Filter(ExecContext ctx, MlArray l, MlFunction f)
     {
+        ctx.Reserve(l.Count * MemoryMeter.SlotBytes, l);
         var items = l.ToArray();
         var r = new MlArray();
+        ctx.Protect(l);
+        ctx.Protect(r);
         foreach (var v in items)
             if (ctx.Call(f, v).IsTruthy) r.Add(v);
         return r;
@@ -92,8 +94,11 @@ internal static class CollectionsModule
 
     public static MlArray Map(ExecContext ctx, MlArray l, MlFunction f)
     {
+        ctx.ReserveElements(l.Count * 2L, l);
         var items = l.ToArray();
         var r = new MlArray(items.Length);
+        ctx.Protect(l);
+        ctx.Protect(r);
         foreach (var v in items) r.Add(ctx.Call(f, v));
         return r;
     }
@@ -138,6 +143,7 @@ internal static class CollectionsModule
     {
         var l = Args.Array(args, 0, P + "removeAt");
         long i = Args.Int(args, 1, P + "removeAt");
+        ctx.ReserveElements(l.Count, args[0]);
         var items = l.AsSpan();
         if (i < 0 || i >= items.Length) return MlArray.FromValues(items);
         var r = new MlArray(items.Length - 1);
@@ -147,50 +153,60 @@ internal static class CollectionsModule
     }
 
     /// <summary>The first <paramref name="n"/> elements (Python <c>l[:n]</c>: negative counts from the end).</summary>
-    public static MlArray Take(MlArray l, long n)
+    public static MlArray Take(ExecContext ctx, MlArray l, long n)
     {
         int end = Args.Relative(n, l.Count);
+        ctx.ReserveElements(end, l);
         return MlArray.FromValues(l.AsSpan()[..end]);
     }
 
     /// <summary>Without the first <paramref name="n"/> elements (Python <c>l[n:]</c>).</summary>
-    public static MlArray Drop(MlArray l, long n)
+    public static MlArray Drop(ExecContext ctx, MlArray l, long n)
     {
         int start = Args.Relative(n, l.Count);
+        ctx.ReserveElements(l.Count - start, l);
         return MlArray.FromValues(l.AsSpan()[start..]);
     }
 
     /// <summary>One level: array elements are spread, others kept.</summary>
     public static MlArray Flatten(ExecContext ctx, MlArray l)
     {
+        ctx.ReserveElements(l.Count * 2L, l);
         var r = new MlArray(l.Count);
-        foreach (var v in l.ToArray())
-        {
-            if (v.IsArray) r.AddRange(v.AsArray.AsSpan());
-            else r.Add(v);
-            ctx.CheckCollectionSize(r.Count);
-        }
+        ctx.Protect(l);
+        ctx.Protect(r);
+        foreach (var v in l.ToArray()) LargeCopy.AppendSpread(ctx, r, v);
         return r;
     }
 
-    public static MlArray Zip(MlArray a, MlArray b)
+    public static MlArray Zip(ExecContext ctx, MlArray a, MlArray b)
     {
         int n = Math.Min(a.Count, b.Count);
+        ctx.ReserveElements(n, a, b);
+        ctx.Reserve(n * CoreBuiltins.PairBytes, a, b);
         var items = new MlValue[n];
-        for (int i = 0; i < n; i++) items[i] = new MlArray([a[i], b[i]], 2);
+        for (int i = 0; i < n; i++)
+        {
+            items[i] = new MlArray([a[i], b[i]], 2);
+            Args.Tick(ctx, i);
+        }
         return new MlArray(items, n);
     }
 
     private static MlValue Sort(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
-        var items = Args.Array(args, 0, P + "sort").ToArray();
+        var list = Args.Array(args, 0, P + "sort");
+        ctx.ReserveElements(list.Count, args[0]);
+        var items = list.ToArray();
         Sorting.SortDefault(ctx, items, descending: Args.At(args, 1).IsTruthy);
         return new MlArray(items, items.Length);
     }
 
     private static MlValue SortBy(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
-        var items = Args.Array(args, 0, P + "sortBy").ToArray();
+        var list = Args.Array(args, 0, P + "sortBy");
+        ctx.ReserveElements(list.Count * 3L, args[0]);
+        var items = list.ToArray();
         var key = Args.Function(args, 1, P + "sortBy");
         bool descending = Args.At(args, 2).IsTruthy;
         return SortByKey(ctx, items, key, descending);
@@ -210,15 +226,19 @@ internal static class CollectionsModule
         return new MlArray(items, items.Length);
     }
 
-    public static MlArray Chunk(MlArray l, long size, string fn)
+    public static MlArray Chunk(ExecContext ctx, MlArray l, long size, string fn)
     {
         if (size <= 0) throw MlError.Value($"{fn}: invalid chunk size {size} (must be positive)");
         var items = l.AsSpan();
-        var r = new MlArray((int)((items.Length + size - 1) / size));
+        long chunks = (items.Length + size - 1) / size;
+        ctx.ReserveElements(chunks, l);
+        ctx.Reserve(chunks * 56 + items.Length * MemoryMeter.SlotBytes, l);
+        var r = new MlArray((int)chunks);
         for (long i = 0; i < items.Length; i += size)
         {
             int len = (int)Math.Min(size, items.Length - i);
             r.Add(MlArray.FromValues(items.Slice((int)i, len)));
+            Args.Tick(ctx, r.Count);
         }
         return r;
     }

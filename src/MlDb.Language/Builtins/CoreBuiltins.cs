@@ -19,8 +19,8 @@ internal static class CoreBuiltins
         ("len", (ctx, a) => MlValue.FromInt(Len(Args.At(a, 0)))),
         ("range", Range),
         ("enumerate", Enumerate),
-        ("keys", (ctx, a) => GlobalObjects.Keys(Args.Object(a, 0, "keys"))),
-        ("values", (ctx, a) => GlobalObjects.Values(Args.Object(a, 0, "values"))),
+        ("keys", (ctx, a) => GlobalObjects.Keys(ctx, Args.Object(a, 0, "keys"))),
+        ("values", (ctx, a) => GlobalObjects.Values(ctx, Args.Object(a, 0, "values"))),
         ("print", (ctx, a) => GlobalObjects.Write(ctx, MlOutputLevel.Log, a)),
         ("sorted", Sorted),
         ("floordiv", (ctx, a) => Ops.FloorDivide(Args.At(a, 0), Args.At(a, 1))),
@@ -82,9 +82,9 @@ internal static class CoreBuiltins
         Int128 count = step > 0
             ? (start < stop ? ((Int128)stop - start + step - 1) / step : 0)
             : (start > stop ? ((Int128)start - stop - step - 1) / -(Int128)step : 0);
-        if (count > int.MaxValue) throw MlError.Limit("size limit exceeded");
+        ctx.ReserveElements(count > int.MaxValue ? long.MaxValue : (long)count);
+        if (count > int.MaxValue) throw MlError.SizeLimit();
         int n = (int)count;
-        ctx.CheckCollectionSize(n);
         var items = new MlValue[n];
         long v = start;
         for (int i = 0; i < n; i++)
@@ -99,9 +99,12 @@ internal static class CoreBuiltins
     {
         var items = Elements(ctx, Args.At(args, 0), "enumerate");
         long start = Args.IntOr(args, 1, 0, "enumerate");
+        ctx.ReserveElements(items.Length);
+        ctx.Reserve(items.Length * PairBytes);
         var result = new MlValue[items.Length];
         for (int i = 0; i < items.Length; i++)
         {
+            Args.Tick(ctx, i);
             long index;
             try { index = checked(start + i); }
             catch (OverflowException) { throw MlError.IntegerOverflow(); }
@@ -110,14 +113,21 @@ internal static class CoreBuiltins
         return new MlArray(result, result.Length);
     }
 
+    /// <summary>What a new two-element array (a pair of enumerate, zip, entries) takes besides its slot.</summary>
+    public const long PairBytes = 32 + 24 + 2 * MemoryMeter.SlotBytes;
+
     /// <summary>A snapshot of the elements of an array, or the characters of a string.</summary>
     public static MlValue[] Elements(ExecContext ctx, in MlValue v, string fn)
     {
-        if (v.IsArray) return v.AsArray.ToArray();
+        if (v.IsArray)
+        {
+            ctx.Reserve(v.AsArray.Count * MemoryMeter.SlotBytes, v);
+            return v.AsArray.ToArray();
+        }
         if (v.IsString)
         {
             string s = v.AsString;
-            ctx.CheckCollectionSize(s.Length);
+            ctx.ReserveElements(s.Length, v);
             var items = new MlValue[s.Length];
             for (int i = 0; i < s.Length; i++) items[i] = MlValue.FromString(StringMethods.CharString(s[i]));
             return items;
@@ -130,7 +140,7 @@ internal static class CoreBuiltins
     private static MlValue Sorted(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
         var source = Args.At(args, 0);
-        MlValue[] items = source.IsObject ? GlobalObjects.Keys(source.AsObject).ToArray() : Elements(ctx, source, "sorted");
+        MlValue[] items = source.IsObject ? GlobalObjects.Keys(ctx, source.AsObject).ToArray() : Elements(ctx, source, "sorted");
         Sorting.SortDefault(ctx, items, descending: Args.At(args, 1).IsTruthy);
         return new MlArray(items, items.Length);
     }
@@ -199,9 +209,12 @@ internal static class CoreBuiltins
             sources[k] = Elements(ctx, args[k], "zip");
             n = Math.Min(n, sources[k].Length);
         }
+        ctx.ReserveElements(n);
+        ctx.Reserve(n * (56 + args.Length * MemoryMeter.SlotBytes));
         var result = new MlValue[n];
         for (int i = 0; i < n; i++)
         {
+            Args.Tick(ctx, i);
             var tuple = new MlValue[args.Length];
             for (int k = 0; k < args.Length; k++) tuple[k] = sources[k][i];
             result[i] = new MlArray(tuple, tuple.Length);

@@ -26,13 +26,13 @@ internal static class FunctionalModule
         ("zip", Zip),
         ("range", Range),
         ("repeat", Repeat),
-        ("take", (ctx, a) => CollectionsModule.Take(Args.Array(a, 1, P + "take"), Args.Int(a, 0, P + "take"))),
-        ("drop", (ctx, a) => CollectionsModule.Drop(Args.Array(a, 1, P + "drop"), Args.Int(a, 0, P + "drop"))),
+        ("take", (ctx, a) => CollectionsModule.Take(ctx, Args.Array(a, 1, P + "take"), Args.Int(a, 0, P + "take"))),
+        ("drop", (ctx, a) => CollectionsModule.Drop(ctx, Args.Array(a, 1, P + "drop"), Args.Int(a, 0, P + "drop"))),
         ("flatten", (ctx, a) => CollectionsModule.Flatten(ctx, Args.Array(a, 0, P + "flatten"))),
-        ("chunk", (ctx, a) => CollectionsModule.Chunk(Args.Array(a, 1, P + "chunk"), Args.Int(a, 0, P + "chunk"), P + "chunk")),
+        ("chunk", (ctx, a) => CollectionsModule.Chunk(ctx, Args.Array(a, 1, P + "chunk"), Args.Int(a, 0, P + "chunk"), P + "chunk")),
         ("groupBy", GroupBy),
-        ("unique", (ctx, a) => ValueEquality.Unique(Args.Array(a, 0, P + "unique").AsSpan())),
-        ("reverse", (ctx, a) => CollectionsModule.Reversed(Args.Array(a, 0, P + "reverse"))),
+        ("unique", (ctx, a) => ValueEquality.Unique(ctx, Args.Array(a, 0, P + "unique").AsSpan())),
+        ("reverse", (ctx, a) => CollectionsModule.Reversed(ctx, Args.Array(a, 0, P + "reverse"))),
         ("partition", Partition),
         ("ifElse", IfElse),
         ("cond", Cond),
@@ -41,7 +41,14 @@ internal static class FunctionalModule
         ("takeWhile", TakeWhile),
         ("juxt", (ctx, a) => Juxt(FunctionList(a, P + "juxt"))));
 
-    private static MlValue Closure(string name, BuiltinBody body) => MlValue.FromFunction(new BuiltinFunction(name, body));
+    /// <summary>A function made at run time; <paramref name="retains"/> reports the ML values it holds to the memory measurement.</summary>
+    private static MlValue Closure(string name, BuiltinBody body, Action<RetainedSize>? retains = null) =>
+        MlValue.FromFunction(new BuiltinFunction(name, body, retains));
+
+    private static Action<RetainedSize> Holding(params MlFunction[] fns) => size =>
+    {
+        foreach (var f in fns) size.AddValue(MlValue.FromFunction(f));
+    };
 
     /// <summary>Functions given as arguments, or as one array argument (mlpy's <c>juxt([f, g])</c>).</summary>
     private static MlFunction[] FunctionList(ReadOnlySpan<MlValue> args, string fn)
@@ -59,7 +66,9 @@ internal static class FunctionalModule
     private static MlValue ForEach(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
         var f = Args.Function(args, 0, P + "forEach");
-        foreach (var v in Args.Array(args, 1, P + "forEach").ToArray()) ctx.Call(f, v);
+        var list = Args.Array(args, 1, P + "forEach");
+        ctx.Reserve(list.Count * MemoryMeter.SlotBytes, args[1]);
+        foreach (var v in list.ToArray()) ctx.Call(f, v);
         return MlValue.Null;
     }
 
@@ -70,7 +79,7 @@ internal static class FunctionalModule
             if (reverse) for (int i = fns.Length - 1; i >= 0; i--) x = ctx.Call(fns[i], x);
             else for (int i = 0; i < fns.Length; i++) x = ctx.Call(fns[i], x);
             return x;
-        });
+        }, Holding(fns));
 
     private static MlValue Partial(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
@@ -82,6 +91,10 @@ internal static class FunctionalModule
             bound.CopyTo(all, 0);
             a.CopyTo(all.AsSpan(bound.Length));
             return c.Call(f, all);
+        }, size =>
+        {
+            size.AddValue(MlValue.FromFunction(f));
+            size.AddValues(bound);
         });
     }
 
@@ -91,14 +104,18 @@ internal static class FunctionalModule
         return Closure("curried", (c, a) =>
         {
             var first = Args.At(a, 0);
-            return Closure("curried", (c2, b) => c2.Call(f, first, Args.At(b, 0)));
-        });
+            return Closure("curried", (c2, b) => c2.Call(f, first, Args.At(b, 0)), size =>
+            {
+                size.AddValue(MlValue.FromFunction(f));
+                size.AddValue(first);
+            });
+        }, Holding(f));
     }
 
     private static MlValue Constant(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
         var v = Args.At(args, 0);
-        return Closure("constant", (c, a) => v);
+        return Closure("constant", (c, a) => v, size => size.AddValue(v));
     }
 
     /// <summary>Caches results by the arguments' type and JSON text; safe to call from several threads.</summary>
@@ -124,18 +141,33 @@ internal static class FunctionalModule
             var result = c.Call(f, a);
             lock (cache) cache[key] = result;
             return result;
+        }, size =>
+        {
+            size.AddValue(MlValue.FromFunction(f));
+            lock (cache)
+            {
+                foreach (var (key, value) in cache)
+                {
+                    size.AddString(key);
+                    size.AddBytes(24);
+                    size.AddValue(value);
+                }
+            }
         });
     }
 
     private static MlValue Zip(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
-        if (args.Length == 2) return CollectionsModule.Zip(Args.Array(args, 0, P + "zip"), Args.Array(args, 1, P + "zip"));
+        if (args.Length == 2) return CollectionsModule.Zip(ctx, Args.Array(args, 0, P + "zip"), Args.Array(args, 1, P + "zip"));
         int n = int.MaxValue;
         for (int k = 0; k < args.Length; k++) n = Math.Min(n, Args.Array(args, k, P + "zip").Count);
         if (args.Length == 0) n = 0;
+        ctx.ReserveElements(n);
+        ctx.Reserve(n * (56 + args.Length * MemoryMeter.SlotBytes));
         var result = new MlArray(n);
         for (int i = 0; i < n; i++)
         {
+            Args.Tick(ctx, i);
             var tuple = new MlValue[args.Length];
             for (int k = 0; k < args.Length; k++) tuple[k] = args[k].AsArray[i];
             result.Add(new MlArray(tuple, tuple.Length));
@@ -155,8 +187,8 @@ internal static class FunctionalModule
         var v = Args.At(args, 0);
         long n = Args.Int(args, 1, P + "repeat");
         if (n <= 0) return new MlArray();
-        if (n > int.MaxValue) throw MlError.Limit("size limit exceeded");
-        ctx.CheckCollectionSize((int)n);
+        ctx.ReserveElements(n, v);
+        if (n > int.MaxValue) throw MlError.SizeLimit();
         var items = new MlValue[n];
         Array.Fill(items, v);
         return new MlArray(items, items.Length);
@@ -165,16 +197,19 @@ internal static class FunctionalModule
     private static MlValue GroupBy(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
         var f = Args.Function(args, 0, P + "groupBy");
-        var items = Args.Array(args, 1, P + "groupBy").ToArray();
+        var list = Args.Array(args, 1, P + "groupBy");
+        ctx.Reserve(list.Count * MemoryMeter.SlotBytes * 2, args[1]);
+        var items = list.ToArray();
         var result = new MlObject();
+        ctx.Protect(result);
         foreach (var v in items)
         {
             string key = Ops.ToKey(ctx.Call(f, v));
             if (!result.TryGetValue(key, out var group))
             {
+                ctx.CheckCollectionSize(result.Count + 1L);
                 group = new MlArray();
                 result.SetFromData(key, group);
-                ctx.CheckCollectionSize(result.Count);
             }
             group.AsArray.Add(v);
         }
@@ -186,7 +221,11 @@ internal static class FunctionalModule
         var f = Args.Function(args, 0, P + "partition");
         var yes = new MlArray();
         var no = new MlArray();
-        foreach (var v in Args.Array(args, 1, P + "partition").ToArray())
+        var list = Args.Array(args, 1, P + "partition");
+        ctx.Reserve(list.Count * MemoryMeter.SlotBytes * 2, args[1]);
+        ctx.Protect(yes);
+        ctx.Protect(no);
+        foreach (var v in list.ToArray())
             (ctx.Call(f, v).IsTruthy ? yes : no).Add(v);
         return new MlArray([yes, no], 2);
     }
@@ -200,7 +239,7 @@ internal static class FunctionalModule
         {
             var x = Args.At(a, 0);
             return c.Call(c.Call(pred, x).IsTruthy ? then : otherwise, x);
-        });
+        }, Holding(pred, then, otherwise));
     }
 
     private static MlValue Cond(ExecContext ctx, ReadOnlySpan<MlValue> args)
@@ -221,7 +260,7 @@ internal static class FunctionalModule
             for (int i = 0; i < preds.Length; i++)
                 if (c.Call(preds[i], x).IsTruthy) return c.Call(actions[i], x);
             return MlValue.Null;
-        });
+        }, Holding([.. preds, .. actions]));
     }
 
     private static MlValue Times(ExecContext ctx, ReadOnlySpan<MlValue> args)
@@ -229,9 +268,10 @@ internal static class FunctionalModule
         long n = Args.Int(args, 0, P + "times");
         var f = Args.Function(args, 1, P + "times");
         if (n <= 0) return new MlArray();
-        if (n > int.MaxValue) throw MlError.Limit("size limit exceeded");
-        ctx.CheckCollectionSize((int)n);
+        ctx.ReserveElements(n);
+        if (n > int.MaxValue) throw MlError.SizeLimit();
         var r = new MlArray((int)n);
+        ctx.Protect(r);
         for (long i = 0; i < n; i++) r.Add(ctx.Call(f, MlValue.FromInt(i)));
         return r;
     }
@@ -239,10 +279,15 @@ internal static class FunctionalModule
     private static MlValue ZipWith(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
         var f = Args.Function(args, 0, P + "zipWith");
-        var a = Args.Array(args, 1, P + "zipWith").ToArray();
-        var b = Args.Array(args, 2, P + "zipWith").ToArray();
+        var la = Args.Array(args, 1, P + "zipWith");
+        var lb = Args.Array(args, 2, P + "zipWith");
+        ctx.ReserveElements(Math.Min(la.Count, lb.Count), args[1], args[2]);
+        ctx.Reserve((la.Count + (long)lb.Count) * MemoryMeter.SlotBytes, args[1], args[2]);
+        var a = la.ToArray();
+        var b = lb.ToArray();
         int n = Math.Min(a.Length, b.Length);
         var r = new MlArray(n);
+        ctx.Protect(r);
         for (int i = 0; i < n; i++) r.Add(ctx.Call(f, a[i], b[i]));
         return r;
     }
@@ -251,7 +296,10 @@ internal static class FunctionalModule
     {
         var f = Args.Function(args, 0, P + "takeWhile");
         var r = new MlArray();
-        foreach (var v in Args.Array(args, 1, P + "takeWhile").ToArray())
+        var list = Args.Array(args, 1, P + "takeWhile");
+        ctx.Reserve(list.Count * MemoryMeter.SlotBytes, args[1]);
+        ctx.Protect(r);
+        foreach (var v in list.ToArray())
         {
             if (!ctx.Call(f, v).IsTruthy) break;
             r.Add(v);
@@ -264,7 +312,8 @@ internal static class FunctionalModule
         {
             var x = Args.At(a, 0);
             var r = new MlArray(fns.Length);
+            c.Protect(r);
             foreach (var f in fns) r.Add(c.Call(f, x));
             return r;
-        });
+        }, Holding(fns));
 }

@@ -37,6 +37,7 @@ internal static class GlobalObjects
 
     public static MlValue StringifyChecked(ExecContext ctx, in MlValue value, string? indent)
     {
+        // The writer checks the size and memory limits as the text grows (see MlJson).
         string? text = MlJson.Stringify(value, indent);
         if (text is null) return MlValue.Null;
         ctx.CheckStringLength(text.Length);
@@ -130,32 +131,36 @@ internal static class GlobalObjects
     // ---- Object, Array (§8.4) ------------------------------------------------------------------------
 
     public static readonly MlObject Object = Ns.Functions("Object",
-        ("keys", (ctx, a) => Keys(Args.Object(a, 0, "Object.keys"))),
-        ("values", (ctx, a) => Values(Args.Object(a, 0, "Object.values"))),
-        ("entries", (ctx, a) => Entries(Args.Object(a, 0, "Object.entries"))),
+        ("keys", (ctx, a) => Keys(ctx, Args.Object(a, 0, "Object.keys"))),
+        ("values", (ctx, a) => Values(ctx, Args.Object(a, 0, "Object.values"))),
+        ("entries", (ctx, a) => Entries(ctx, Args.Object(a, 0, "Object.entries"))),
         ("fromEntries", FromEntries),
         ("assign", Assign),
         ("hasOwn", (ctx, a) => MlValue.FromBool(Args.Object(a, 0, "Object.hasOwn").ContainsKey(Ops.ToKey(Args.At(a, 1))))));
 
-    public static MlArray Keys(MlObject o)
+    public static MlArray Keys(ExecContext ctx, MlObject o)
     {
         int n = o.Count;
+        ctx.ReserveElements(n, o);
         var items = new MlValue[n];
         for (int i = 0; i < n; i++) items[i] = MlValue.FromString(o.KeyAt(i));
         return new MlArray(items, n);
     }
 
-    public static MlArray Values(MlObject o)
+    public static MlArray Values(ExecContext ctx, MlObject o)
     {
         int n = o.Count;
+        ctx.ReserveElements(n, o);
         var items = new MlValue[n];
         for (int i = 0; i < n; i++) items[i] = o.ValueAt(i);
         return new MlArray(items, n);
     }
 
-    public static MlArray Entries(MlObject o)
+    public static MlArray Entries(ExecContext ctx, MlObject o)
     {
         int n = o.Count;
+        ctx.ReserveElements(n, o);
+        ctx.Reserve(n * CoreBuiltins.PairBytes, o);
         var items = new MlValue[n];
         for (int i = 0; i < n; i++)
             items[i] = new MlArray([MlValue.FromString(o.KeyAt(i)), o.ValueAt(i)], 2);
@@ -166,9 +171,11 @@ internal static class GlobalObjects
     {
         var pairs = Args.Array(args, 0, "Object.fromEntries");
         var result = new MlObject();
+        ctx.Protect(result);
         var items = pairs.ToArray();
         for (int i = 0; i < items.Length; i++)
         {
+            Args.Tick(ctx, i);
             var p = items[i];
             if (!p.IsArray) throw MlError.Type($"Object.fromEntries: each entry must be a [key, value] array, got {Args.Describe(p)}");
             var pair = p.AsArray;
@@ -191,9 +198,11 @@ internal static class GlobalObjects
             if (!src.IsObject) throw MlError.Type($"Object.assign: sources must be objects, got {Args.Describe(src)}");
             var o = src.AsObject;
             int n = o.Count;
+            ctx.ReserveElements((long)target.Count + n, args[0], src);
             for (int i = 0; i < n && i < o.Count; i++)
             {
                 target.SetFromData(o.KeyAt(i), o.ValueAt(i));
+                Args.Tick(ctx, i);
             }
             ctx.CheckCollectionSize(target.Count);
         }
@@ -277,6 +286,7 @@ internal static class GlobalObjects
     private static MlValue FromBase64(ExecContext ctx, ReadOnlySpan<MlValue> args)
     {
         string s = Args.String(args, 0, "Bytes.fromBase64");
+        ctx.Reserve(s.Length, args[0]);
         try
         {
             return MlValue.FromBytes(Convert.FromBase64String(s));

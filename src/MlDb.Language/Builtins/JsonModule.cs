@@ -18,8 +18,8 @@ internal static class JsonModule
         ("isNumber", (ctx, a) => MlValue.FromBool(Args.At(a, 0).IsNumber)),
         ("isBoolean", (ctx, a) => MlValue.FromBool(Args.At(a, 0).IsBool)),
         ("isNull", (ctx, a) => MlValue.FromBool(Args.At(a, 0).IsNull)),
-        ("keys", (ctx, a) => GlobalObjects.Keys(Args.Object(a, 0, "json.keys"))),
-        ("values", (ctx, a) => GlobalObjects.Values(Args.Object(a, 0, "json.values"))),
+        ("keys", (ctx, a) => GlobalObjects.Keys(ctx, Args.Object(a, 0, "json.keys"))),
+        ("values", (ctx, a) => GlobalObjects.Values(ctx, Args.Object(a, 0, "json.values"))),
         ("hasKey", (ctx, a) => MlValue.FromBool(Args.Object(a, 0, "json.hasKey").ContainsKey(Ops.ToKey(Args.At(a, 1))))),
         ("get", (ctx, a) => Args.Object(a, 0, "json.get").TryGetValue(Ops.ToKey(Args.At(a, 1)), out var v) ? v : Args.At(a, 2)),
         ("merge", Merge));
@@ -59,8 +59,13 @@ internal static class JsonModule
     {
         var a = Args.Object(args, 0, "json.merge");
         var b = Args.Object(args, 1, "json.merge");
+        ctx.ReserveElements((long)a.Count + b.Count, args[0], args[1]);
         var result = a.Clone();
-        for (int i = 0; i < b.Count; i++) result.SetFromData(b.KeyAt(i), b.ValueAt(i));
+        for (int i = 0; i < b.Count; i++)
+        {
+            result.SetFromData(b.KeyAt(i), b.ValueAt(i));
+            Args.Tick(ctx, i);
+        }
         ctx.CheckCollectionSize(result.Count);
         return result;
     }

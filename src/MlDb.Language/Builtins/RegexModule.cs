@@ -38,6 +38,8 @@ internal static class RegexModule
     // ---- compiled-pattern cache (thread-safe; bounded) --------------------------------------------
 
     private const int CacheLimit = 512;
+    /// <summary>Longer patterns are not cached: the cache outlives calls, so it must not hold much memory.</summary>
+    private const int CachedPatternMaxLength = 1024;
     private static readonly ConcurrentDictionary<(string, int), PatternValue> Cache = new();
 
     /// <summary>The pattern argument at <paramref name="i"/> (text or a compiled Pattern) with flags from argument <paramref name="flagsIndex"/>.</summary>
@@ -54,6 +56,7 @@ internal static class RegexModule
     {
         if (Cache.TryGetValue((source, flags), out var p)) return p;
         p = new PatternValue(source, flags);
+        if (source.Length > CachedPatternMaxLength) return p;
         if (Cache.Count >= CacheLimit) Cache.Clear();
         Cache.TryAdd((source, flags), p);
         return p;
@@ -85,7 +88,7 @@ internal static class RegexModule
         return sb.ToString();
     }
 
-    internal static MlError Timeout() => MlError.Limit("regex time limit exceeded (1 s per match operation)");
+    internal static MlError Timeout() => MlError.Limit(MlLimitKind.RegexTime, "regex time limit exceeded (1 s per match operation)");
 
     // ---- translation ------------------------------------------------------------------------------
 
@@ -244,6 +247,13 @@ internal sealed class PatternValue : MlOpaque
 
     public override string ToString() => "<Pattern " + MlJson.QuoteString(Source) + ">";
 
+    /// <summary>The source, its translation and the compiled program (about ten times the pattern's text).</summary>
+    internal override void AddRetained(RetainedSize size)
+    {
+        size.AddString(Source);
+        size.AddBytes(1024 + 20L * _translated.Length);
+    }
+
     private Regex For(MatchMode mode) => mode switch
     {
         MatchMode.Start => _start ??= RegexModule.Build(Source, _translated, Flags, "\\G(?:", ")"),
@@ -279,7 +289,7 @@ internal sealed class PatternValue : MlOpaque
         try
         {
             var m = For(mode).Match(text);
-            return m.Success ? MlValue.FromOpaque(new MatchValue(this, m)) : MlValue.Null;
+            return m.Success ? MlValue.FromOpaque(new MatchValue(this, m, text)) : MlValue.Null;
         }
         catch (RegexMatchTimeoutException) { throw RegexModule.Timeout(); }
     }
@@ -288,10 +298,13 @@ internal sealed class PatternValue : MlOpaque
     {
         string text = Text(args, at, "findall");
         var result = new MlArray();
+        ctx.Protect(result);
         try
         {
             for (var m = _search.Match(text); m.Success; m = m.NextMatch())
             {
+                ctx.ReserveGrowth(result, 1);
+                ctx.Reserve(m.Length * 2L * Math.Max(1, GroupCount));
                 if (GroupCount == 0) result.Add(m.Value);
                 else if (GroupCount == 1) result.Add(m.Groups[1].Value);
                 else
@@ -300,7 +313,7 @@ internal sealed class PatternValue : MlOpaque
                     for (int g = 1; g <= GroupCount; g++) tuple[g - 1] = m.Groups[g].Value;
                     result.Add(new MlArray(tuple, tuple.Length));
                 }
-                ctx.CheckCollectionSize(result.Count);
+                Args.Tick(ctx, result.Count);
             }
         }
         catch (RegexMatchTimeoutException) { throw RegexModule.Timeout(); }
@@ -311,12 +324,14 @@ internal sealed class PatternValue : MlOpaque
     {
         string text = Text(args, at, "finditer");
         var result = new MlArray();
+        ctx.Protect(result);
         try
         {
             for (var m = _search.Match(text); m.Success; m = m.NextMatch())
             {
-                result.Add(MlValue.FromOpaque(new MatchValue(this, m)));
-                ctx.CheckCollectionSize(result.Count);
+                ctx.ReserveGrowth(result, 1);
+                result.Add(MlValue.FromOpaque(new MatchValue(this, m, text)));
+                Args.Tick(ctx, result.Count);
             }
         }
         catch (RegexMatchTimeoutException) { throw RegexModule.Timeout(); }
@@ -329,7 +344,11 @@ internal sealed class PatternValue : MlOpaque
         long n = 0;
         try
         {
-            for (var m = _search.Match(text); m.Success; m = m.NextMatch()) n++;
+            for (var m = _search.Match(text); m.Success; m = m.NextMatch())
+            {
+                n++;
+                if ((n & 4095) == 0) ctx.Poll();
+            }
         }
         catch (RegexMatchTimeoutException) { throw RegexModule.Timeout(); }
         return MlValue.FromInt(n);
@@ -355,7 +374,7 @@ internal sealed class PatternValue : MlOpaque
                 sb.Append(text, last, m.Index - last);
                 if (replFn is not null)
                 {
-                    var r = ctx.Call(replFn, MlValue.FromOpaque(new MatchValue(this, m)));
+                    var r = ctx.Call(replFn, MlValue.FromOpaque(new MatchValue(this, m, text)));
                     sb.Append(r.IsString ? r.AsString : MlFormat.Str(r));
                 }
                 else
@@ -368,12 +387,13 @@ internal sealed class PatternValue : MlOpaque
                 }
                 last = m.Index + m.Length;
                 n++;
-                if (sb.Length > ctx.MaxString) ctx.CheckStringLength(sb.Length);
+                ctx.CheckStringLength(sb.Length);
+                if ((n & 1023) == 0 || sb.Length - text.Length > LargeCopy.Chunk) ctx.Poll(sb.Length * 2L);
             }
         }
         catch (RegexMatchTimeoutException) { throw RegexModule.Timeout(); }
         sb.Append(text, last, text.Length - last);
-        ctx.CheckStringLength(sb.Length);
+        ctx.ReserveBuilt(sb, MlValue.FromString(text));
         string result = sb.ToString();
         if (!withCount) return result;
         var o = new MlObject();
@@ -443,6 +463,7 @@ internal sealed class PatternValue : MlOpaque
         string text = Text(args, at, "split");
         long max = Args.IntOr(args, at + 1, 0, "split");
         var result = new MlArray();
+        ctx.Protect(result);
         int last = 0;
         long n = 0;
         try
@@ -450,12 +471,14 @@ internal sealed class PatternValue : MlOpaque
             for (var m = _search.Match(text); m.Success; m = m.NextMatch())
             {
                 if (max > 0 && n >= max) break;
+                ctx.ReserveGrowth(result, 1 + GroupCount);
+                ctx.Reserve((m.Index - last) * 2L);
                 result.Add(text.Substring(last, m.Index - last));
                 for (int g = 1; g <= GroupCount; g++)
                     result.Add(m.Groups[g].Success ? MlValue.FromString(m.Groups[g].Value) : MlValue.Null);
                 last = m.Index + m.Length;
                 n++;
-                ctx.CheckCollectionSize(result.Count);
+                Args.Tick(ctx, result.Count);
             }
         }
         catch (RegexMatchTimeoutException) { throw RegexModule.Timeout(); }
@@ -489,9 +512,16 @@ internal sealed class PatternValue : MlOpaque
 }
 
 /// <summary>One match (<c>typeName</c> "Match").</summary>
-internal sealed class MatchValue(PatternValue pattern, Match match) : MlOpaque
+internal sealed class MatchValue(PatternValue pattern, Match match, string text) : MlOpaque
 {
     public override string TypeName => "Match";
+
+    /// <summary>A match holds the text it was found in and its groups.</summary>
+    internal override void AddRetained(RetainedSize size)
+    {
+        size.AddString(text);
+        size.AddBytes(128 + 48L * match.Groups.Count);
+    }
 
     public override string ToString() => "<Match " + MlJson.QuoteString(match.Value) + ">";
 

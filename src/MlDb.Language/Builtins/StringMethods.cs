@@ -33,25 +33,31 @@ internal static class StringMethods
         if (sep.Length == 0)
         {
             int n = (int)Math.Min(s.Length, limit);
-            ctx.CheckCollectionSize(n);
+            // One string per code unit: ASCII ones are shared, the others are new.
+            ctx.ReserveElements(n, self);
             var items = new MlValue[n];
-            for (int i = 0; i < n; i++) items[i] = MlValue.FromString(CharString(s[i]));
+            for (int i = 0; i < n; i++)
+            {
+                char c = s[i];
+                items[i] = MlValue.FromString(CharString(c));
+                if ((i & 65535) == 65535) ctx.Poll(i * (MemoryMeter.SlotBytes + 32));
+            }
             return new MlArray(items, n);
         }
+        ctx.Protect(self);
+        ctx.Protect(result);
         int pos = 0;
         while (result.Count < limit)
         {
             int next = s.IndexOf(sep, pos, StringComparison.Ordinal);
-            if (next < 0)
-            {
-                result.Add(s.Substring(pos));
-                break;
-            }
-            result.Add(s.Substring(pos, next - pos));
+            int end = next < 0 ? s.Length : next;
+            ctx.ReserveGrowth(result, 1);
+            ctx.Reserve((end - pos) * 2L);
+            result.Add(s.Substring(pos, end - pos));
+            if (next < 0) break;
             pos = next + sep.Length;
-            if ((result.Count & 1023) == 0) ctx.CheckCollectionSize(result.Count);
+            if ((result.Count & 4095) == 0) ctx.Poll();
         }
-        ctx.CheckCollectionSize(result.Count);
         return result;
     }
 
@@ -112,11 +118,17 @@ internal static class StringMethods
         return MlValue.FromBool(s.AsSpan(0, end).EndsWith(p, StringComparison.Ordinal));
     }
 
-    private static MlValue ToUpperCase(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args) =>
-        self.AsString.ToUpperInvariant();
+    private static MlValue ToUpperCase(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
+    {
+        ctx.Reserve(self.AsString.Length * 2L, self);
+        return self.AsString.ToUpperInvariant();
+    }
 
-    private static MlValue ToLowerCase(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args) =>
-        self.AsString.ToLowerInvariant();
+    private static MlValue ToLowerCase(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
+    {
+        ctx.Reserve(self.AsString.Length * 2L, self);
+        return self.AsString.ToLowerInvariant();
+    }
 
     private static MlValue Trim(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
     {
@@ -148,7 +160,7 @@ internal static class StringMethods
         string b = Args.Text(args, 1, "replace");
         int i = s.IndexOf(a, StringComparison.Ordinal);
         if (i < 0) return s;
-        ctx.CheckStringLength(s.Length - a.Length + b.Length);
+        ctx.ReserveString((long)s.Length - a.Length + b.Length, self);
         return string.Concat(s.AsSpan(0, i), b, s.AsSpan(i + a.Length));
     }
 
@@ -160,16 +172,26 @@ internal static class StringMethods
         if (a.Length == 0)
         {
             // JavaScript: the replacement goes before every code unit and at the end
-            ctx.CheckStringLength((int)Math.Min(int.MaxValue, s.Length + (long)(s.Length + 1) * b.Length));
-            var sb = new StringBuilder(s.Length + (s.Length + 1) * b.Length);
-            for (int k = 0; k < s.Length; k++) sb.Append(b).Append(s[k]);
+            long length = s.Length + (long)(s.Length + 1) * b.Length;
+            ctx.ReserveString(length, self);
+            ctx.Reserve(length * 2, self); // the builder holds the text as well until it becomes the string
+            var sb = new StringBuilder((int)length);
+            for (int k = 0; k < s.Length; k++)
+            {
+                sb.Append(b).Append(s[k]);
+                Args.Tick(ctx, k);
+            }
             sb.Append(b);
             return sb.ToString();
         }
         int count = 0;
-        for (int p = s.IndexOf(a, StringComparison.Ordinal); p >= 0; p = s.IndexOf(a, p + a.Length, StringComparison.Ordinal)) count++;
+        for (int p = s.IndexOf(a, StringComparison.Ordinal); p >= 0; p = s.IndexOf(a, p + a.Length, StringComparison.Ordinal))
+        {
+            count++;
+            Args.Tick(ctx, count);
+        }
         if (count == 0) return s;
-        ctx.CheckStringLength((int)Math.Min(int.MaxValue, s.Length + (long)count * (b.Length - a.Length)));
+        ctx.ReserveString(s.Length + (long)count * (b.Length - a.Length), self);
         return s.Replace(a, b, StringComparison.Ordinal);
     }
 
@@ -223,16 +245,23 @@ internal static class StringMethods
         long target = Args.Position(args, 0, 0, fn);
         string fill = Args.Has(args, 1) ? Args.Text(args, 1, fn) : " ";
         if (target <= s.Length || fill.Length == 0) return s;
-        if (target > int.MaxValue) throw MlError.Limit("size limit exceeded");
-        ctx.CheckStringLength((int)target);
+        ctx.ReserveString(target, s);
+        if (target > int.MaxValue) throw MlError.SizeLimit();
         int padLen = (int)target - s.Length;
+        if (fill.Length == 1)
+        {
+            string pad = LargeCopy.Fill(ctx, fill[0], padLen);
+            return atStart ? LargeCopy.Concat(ctx, pad, s) : LargeCopy.Concat(ctx, s, pad);
+        }
+        ctx.Reserve(target * 2, s); // the builder holds the text as well until it becomes the string
         var sb = new StringBuilder((int)target);
         if (!atStart) sb.Append(s);
-        while (padLen > 0)
+        for (int k = 0; padLen > 0; k++)
         {
             int take = Math.Min(padLen, fill.Length);
             sb.Append(fill, 0, take);
             padLen -= take;
+            Args.Tick(ctx, k);
         }
         if (atStart) sb.Append(s);
         return sb.ToString();
@@ -244,17 +273,12 @@ internal static class StringMethods
         long n = Args.Position(args, 0, 0, "repeat");
         if (n < 0) throw MlError.Range($"repeat: the count must not be negative, got {n}");
         if (n == 0 || s.Length == 0) return "";
-        long total = n * (long)s.Length;
-        if (n > int.MaxValue || total > int.MaxValue) throw MlError.Limit("size limit exceeded");
-        ctx.CheckStringLength((int)total);
-        if (s.Length == 1) return new string(s[0], (int)n);
-        var sb = new StringBuilder((int)total);
-        for (long k = 0; k < n; k++)
-        {
-            sb.Append(s);
-            if ((k & 65535) == 65535) ctx.CheckInterrupts();
-        }
-        return sb.ToString();
+        // n * length cannot overflow: n < 2^63 is clamped before it can matter.
+        long total = n > int.MaxValue ? long.MaxValue : n * (long)s.Length;
+        ctx.ReserveString(total, self);
+        if (total > int.MaxValue) throw MlError.SizeLimit();
+        if (s.Length == 1) return LargeCopy.Fill(ctx, s[0], (int)n);
+        return LargeCopy.Repeat(ctx, s, (int)n);
     }
 
     private static MlValue LocaleCompare(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)

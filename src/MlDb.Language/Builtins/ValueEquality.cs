@@ -31,14 +31,18 @@ internal sealed class ValueEquality : IEqualityComparer<MlValue>
     }
 
     /// <summary>The first occurrence of each distinct value, in order.</summary>
-    public static MlArray Unique(ReadOnlySpan<MlValue> items)
+    public static MlArray Unique(ExecContext ctx, ReadOnlySpan<MlValue> items)
     {
+        // the set (about 24 bytes an element) and the result (16)
+        ctx.Reserve(items.Length * 40L);
         var seen = new HashSet<MlValue>(Instance);
         var result = new MlArray();
-        foreach (var v in items)
+        for (int i = 0; i < items.Length; i++)
         {
+            var v = items[i];
             // NaN never equals itself, so each NaN is kept (as Python's set would for distinct NaN objects).
             if (seen.Add(v)) result.Add(v);
+            Args.Tick(ctx, i);
         }
         return result;
     }

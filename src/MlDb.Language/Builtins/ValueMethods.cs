@@ -117,14 +117,15 @@ internal static class ValueMethods
     private static MlValue ToBase64(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
     {
         var b = self.AsBytes;
-        ctx.CheckStringLength((int)Math.Min(int.MaxValue, (b.Length + 2L) / 3 * 4));
+        ctx.ReserveString((b.Length + 2L) / 3 * 4, self);
         return Convert.ToBase64String(b);
     }
 
     private static MlValue ToHex(ExecContext ctx, in MlValue self, ReadOnlySpan<MlValue> args)
     {
         var b = self.AsBytes;
-        ctx.CheckStringLength((int)Math.Min(int.MaxValue, b.Length * 2L));
+        ctx.ReserveString(b.Length * 2L, self);
+        ctx.Reserve(b.Length * 4L, self); // the upper-case text before it is lowered
         return Convert.ToHexString(b).ToLowerInvariant();
     }
 }

@@ -17,15 +17,12 @@ internal static class HostCall
             args.CopyTo(ctx.Stack.AsSpan(argBase));
             ctx.Sp = argBase + args.Length;
             ctx.CallSite = null;
+            ctx.SetMemoryBaseline(args);
             return function.Invoke(ctx, argBase, args.Length);
         }
-        catch (MlError e)
+        catch (Exception e) when (AsMlError(e) is { } error)
         {
-            throw ToException(ctx, e, function);
-        }
-        catch (InsufficientExecutionStackException)
-        {
-            throw ToException(ctx, MlError.Limit("call depth limit exceeded (the host stack is exhausted)"), function);
+            throw ToException(ctx, error, function);
         }
     }
 
@@ -35,13 +32,32 @@ internal static class HostCall
         {
             program.RunTopLevel(ctx);
         }
-        catch (MlError e)
+        catch (Exception e) when (AsMlError(e) is { } error)
         {
-            throw ToException(ctx, e, null);
+            throw ToException(ctx, error, null);
         }
-        catch (InsufficientExecutionStackException)
+    }
+
+    /// <summary>
+    /// What reaches the host from running ML: its own errors, and the two failures of the .NET
+    /// runtime a script can provoke, which become LimitErrors so that they never reach the host
+    /// as such (a stack overflow cannot happen: deep calls move to a bigger stack, deep values are
+    /// checked with <c>EnsureSufficientExecutionStack</c>).
+    /// </summary>
+    private static MlError? AsMlError(Exception e)
+    {
+        switch (e)
         {
-            throw ToException(ctx, MlError.Limit("call depth limit exceeded (the host stack is exhausted)"), null);
+            case MlError ml:
+                return ml;
+            case InsufficientExecutionStackException:
+                return MlError.HostStackLimit();
+            case OutOfMemoryException:
+                // What the call built is garbage now; give it back before the host goes on.
+                GC.Collect();
+                return MlError.Limit(MlLimitKind.OutOfMemory, "memory limit exceeded (the process ran out of memory)");
+            default:
+                return null;
         }
     }
 
@@ -68,7 +84,7 @@ internal static class HostCall
         string report = e.FormatReport();
         int firstNewLine = report.IndexOf('\n');
         string stack = firstNewLine < 0 ? "" : report[(firstNewLine + 1)..];
-        return new MlScriptException(e.ErrorType, e.Message, e.File, e.Line, e.Column, stack, report, data, null, e);
+        return new MlScriptException(e.ErrorType, e.Message, e.File, e.Line, e.Column, stack, report, data, null, e, e.LimitKind);
     }
 
     /// <summary>
@@ -78,13 +94,16 @@ internal static class HostCall
     /// </summary>
     public static MlScriptException ConversionError(string fileName, MlFunctionInfo? function, string functionName, string what, MlConversionException e)
     {
-        string type = e.IsDepthLimit ? ErrorTypes.LimitError : ErrorTypes.TypeError;
+        string type = e.IsDepthLimit || e.IsSizeLimit ? ErrorTypes.LimitError : ErrorTypes.TypeError;
         string message = e.IsDepthLimit
             ? $"nesting depth limit exceeded (over {MlJson.MaxDepth} levels) in {what} of '{functionName}'"
-            : $"cannot convert {what} of '{functionName}': {e.Message}";
+            : e.IsSizeLimit
+                ? $"size limit exceeded: {what} of '{functionName}' cannot be converted: {e.Message}"
+                : $"cannot convert {what} of '{functionName}': {e.Message}";
+        var kind = e.IsDepthLimit ? MlLimitKind.Nesting : e.IsSizeLimit ? MlLimitKind.Size : MlLimitKind.None;
         int line = function?.Line ?? 0, column = function?.Column ?? 0;
         string stack = $"  at {functionName} ({fileName}, line {line}, column {column})";
-        return new MlScriptException(type, message, fileName, line, column, stack, $"{type}: {message}\n{stack}", null, null, e);
+        return new MlScriptException(type, message, fileName, line, column, stack, $"{type}: {message}\n{stack}", null, null, e, kind);
     }
 
     /// <summary>The exception for a script that does not compile: the first problem, with all of them attached.</summary>

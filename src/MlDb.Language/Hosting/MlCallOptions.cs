@@ -36,10 +36,21 @@ public sealed record MlCallOptions
     public int? MaxCollectionSize { get; init; }
 
     /// <summary>
-    /// Most memory the values of one call may hold, in bytes (strings, arrays, objects it builds,
-    /// as an estimate of their retained size); null = none. Exceeding it is a LimitError.
+    /// Most memory the values of one call may hold, in bytes: an estimate of the size of what the
+    /// call can still reach (strings, arrays, objects, closures; the script's top-level variables
+    /// included, the arguments the host passed in not — they are measured when the call is first
+    /// measured, so what it added to them before then is not charged either), checked before each
+    /// large value is created and at least every 1 000 steps. Garbage does not count. Exceeding it is a LimitError
+    /// ("memory limit exceeded", <see cref="MlLimitKind.Memory"/>). Null: no limit but a guard of
+    /// half the memory available to the process (<see cref="MlLimitKind.OutOfMemory"/>).
     /// </summary>
     public long? MaxMemoryBytes { get; init; }
+
+    /// <summary>Tests: measure what the call holds at every check instead of when the allocation estimate says so.</summary>
+    internal bool MeasureMemoryAtEveryCheck { get; init; }
+
+    /// <summary>Tests: the guard that applies without <see cref="MaxMemoryBytes"/> (normally half the memory available to the process).</summary>
+    internal long? ProcessMemoryGuard { get; init; }
 
     /// <summary>Most UTF-16 code units in one string; null = none.</summary>
     public int? MaxStringLength { get; init; }

@@ -18,6 +18,9 @@ public sealed class MlConversionException(string message, string path) : Excepti
 
     /// <summary>True when the value is nested too deeply (a limit of spec §12, not an unsupported value).</summary>
     public bool IsDepthLimit { get; init; }
+
+    /// <summary>True when the copy would be far larger than the value, because the value shares its parts (a limit, not an unsupported value).</summary>
+    public bool IsSizeLimit { get; init; }
 }
 
 /// <summary>
@@ -101,7 +104,12 @@ public class MlHostConverter
 
         [ThreadStatic] private static HostWalk? t_cached;
 
+        private const int MaxExpansion = 64;
+
         private object?[] _open = new object?[8];
+        private MlValue _root;
+        private long _made;
+        private long _nextCheck = long.MaxValue;
         private string?[] _keys = new string?[8];
         private int[] _indexes = new int[8];
         private int _deepest;
@@ -116,11 +124,47 @@ public class MlHostConverter
             return walk;
         }
 
+        /// <summary>
+        /// Starts an ML → host conversion of <paramref name="root"/>. Shared sub-values are converted
+        /// once per occurrence (spec §13.2), so a value that shares a lot (<c>a = [a, a]</c> forty
+        /// times) would become a host copy of terabytes: past a million values made, they are
+        /// compared with the distinct values of the ML value, and a copy more than
+        /// <see cref="MaxExpansion"/> times larger is refused.
+        /// </summary>
+        public void StartToHost(MlValue root)
+        {
+            _root = root;
+            _made = 0;
+            _nextCheck = 1_000_000;
+        }
+
+        /// <summary>Counts one host value made (at <paramref name="depth"/>, reached by key or index).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Made(int depth, string? key, int index)
+        {
+            if (++_made >= _nextCheck) CheckExpansion(depth, key, index);
+        }
+
+        private void CheckExpansion(int depth, string? key, int index)
+        {
+            long distinct = RetainedSize.CountDistinctValues(_root);
+            if (_made > MaxExpansion * distinct)
+            {
+                string path = Describe(depth, key, index);
+                throw new MlConversionException(
+                    $"The value shares its parts so often that its copy would hold more than {_made:N0} values (it has {distinct:N0} distinct ones; stopped at {path}): return fewer repeated references.", path)
+                { IsSizeLimit = true };
+            }
+            _nextCheck = _made * 2;
+        }
+
         public static void Return(HostWalk walk)
         {
             // Let go of the host objects (they may be large); keep the shapes.
             Array.Clear(walk._open, 0, Math.Min(walk._open.Length, walk._deepest + 1));
             walk._deepest = 0;
+            walk._root = default;
+            walk._nextCheck = long.MaxValue;
             t_cached = walk;
         }
 
@@ -506,6 +550,7 @@ public class MlHostConverter
         var walk = HostWalk.Rent();
         try
         {
+            walk.StartToHost(value);
             return ToHost(value, walk, 0, null, -1);
         }
         finally
@@ -529,6 +574,7 @@ public class MlHostConverter
 
     private object? ToHost(MlValue value, HostWalk walk, int depth, string? key, int index)
     {
+        walk.Made(depth, key, index);
         switch (value.Kind)
         {
             case MlKind.Null: return null;

@@ -120,6 +120,18 @@ public sealed class MlScript
     private sealed record LastLookup(string Name, int Slot);
     private LastLookup? _lastLookup;
 
+    /// <summary>
+    /// ML code (the top-level code, or an earlier call) assigned something else to the function's
+    /// name: an ML TypeError at the declaration, not a host error — the script did it.
+    /// </summary>
+    private MlScriptException NoLongerAFunction(string functionName, MlValue value)
+    {
+        var info = Functions.First(f => f.Name == functionName);
+        string message = $"'{functionName}' is not a function any more: script code assigned it {Ops.Article(value.TypeName)}";
+        string stack = $"  at {functionName} ({FileName}, line {info.Line}, column {info.Column})";
+        return new MlScriptException(ErrorTypes.TypeError, message, FileName, info.Line, info.Column, stack, $"{ErrorTypes.TypeError}: {message}\n{stack}", null);
+    }
+
     private MlFunction ResolveFunction(string functionName)
     {
         var last = _lastLookup;
@@ -131,9 +143,8 @@ public sealed class MlScript
             throw new ArgumentException($"The script '{FileName}' has no top-level function named '{functionName}' ({known}).", nameof(functionName));
         }
         var value = _globals[slot].Value;
-        if (value.IsFunction) _lastLookup = new LastLookup(functionName, slot);
-        if (!value.IsFunction)
-            throw new ArgumentException($"'{functionName}' in '{FileName}' is no longer a function (top-level code assigned it a {value.TypeName}).", nameof(functionName));
+        if (!value.IsFunction) throw NoLongerAFunction(functionName, value);
+        _lastLookup = new LastLookup(functionName, slot);
         return value.AsFunction;
     }
 }

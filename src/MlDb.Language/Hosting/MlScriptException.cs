@@ -10,9 +10,10 @@ public sealed class MlScriptException : Exception
 {
     public MlScriptException(string errorType, string message, string file, int line, int column,
         string mlStackTrace, string report, object? data, IReadOnlyList<MlDiagnostic>? diagnostics = null,
-        Exception? inner = null)
+        Exception? inner = null, MlLimitKind limitKind = MlLimitKind.None)
         : base(message, inner)
     {
+        LimitKind = limitKind;
         ErrorType = errorType;
         File = file;
         Line = line;
@@ -47,14 +48,23 @@ public sealed class MlScriptException : Exception
     /// <summary>Every problem found when compiling (the first is the one this exception describes).</summary>
     public IReadOnlyList<MlDiagnostic> Diagnostics { get; }
 
-    /// <summary>True for limit errors (steps, time, call depth, size, cancellation).</summary>
-    public bool IsLimitError => ErrorType == "LimitError";
+    /// <summary>True for limit errors (steps, time, call depth, size, memory, cancellation).</summary>
+    public bool IsLimitError => LimitKind != MlLimitKind.None;
+
+    /// <summary>The limit a LimitError reports; <see cref="MlLimitKind.None"/> for every other error.</summary>
+    public MlLimitKind LimitKind { get; }
 
     /// <summary>True when the call was cancelled through its cancellation token.</summary>
-    public bool IsCancellation => IsLimitError && Message == "cancelled";
+    public bool IsCancellation => LimitKind == MlLimitKind.Cancellation;
 
     /// <summary>True when the call ran out of its time limit.</summary>
-    public bool IsTimeout => IsLimitError && Message == "time limit exceeded";
+    public bool IsTimeout => LimitKind == MlLimitKind.Time;
+
+    /// <summary>
+    /// True for a script that did not compile (syntax or import errors, listed in
+    /// <see cref="Diagnostics"/>); false for errors of running code, top-level code included.
+    /// </summary>
+    public bool IsCompileError => Diagnostics.Count > 0;
 
     public override string ToString() => Report;
 }

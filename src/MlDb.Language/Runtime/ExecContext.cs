@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using System.Text;
 
 namespace MlDb.Language.Runtime;
 
@@ -23,9 +24,13 @@ internal sealed class ExecContext
 {
     private const int CheckInterval = 1000;
     private const int DeepStackThreadSize = 64 * 1024 * 1024;
-    private const int MaxTraceFrames = 40;
+    // A deep trace shows its innermost and outermost frames around "... N more frames ...".
+    private const int MaxTraceFrames = 6;
 
     [ThreadStatic] private static ExecContext? t_cached;
+    /// <summary>The call running on this thread, for helpers deep in value code that take no context (equality, JSON, str).</summary>
+    [ThreadStatic] private static ExecContext? t_running;
+    [ThreadStatic] private static int t_tickCountdown;
 
     // ---- value stack ------------------------------------------------------------------------
     public MlValue[] Stack = new MlValue[256];
@@ -72,6 +77,7 @@ internal sealed class ExecContext
     public string File = "";
 
     private bool _inUse;
+    private ExecContext? _outer;
 
     public static ExecContext Rent(string file, Cell[] globals, MlCallOptions options)
     {
@@ -80,11 +86,16 @@ internal sealed class ExecContext
         else t_cached = null;
         ctx._inUse = true;
         ctx.Configure(file, globals, options);
+        ctx._outer = t_running;
+        t_running = ctx;
         return ctx;
     }
 
     public void Return()
     {
+        t_running = _outer;
+        _outer = null;
+        _memory.Reset();
         // Drop references the finished call left on the stack (frames end where EnsureStack last reached).
         Array.Clear(Stack, 0, Math.Min(Stack.Length, _highWater));
         _highWater = 0;
@@ -114,6 +125,7 @@ internal sealed class ExecContext
         Output = options.Output;
         _chunk = (int)Math.Min(CheckInterval, _stepsLeft);
         Countdown = _chunk;
+        _memory.Configure(options);
     }
 
     // ---- stack ---------------------------------------------------------------------------
@@ -163,10 +175,10 @@ internal sealed class ExecContext
         if (_stepsLeft != long.MaxValue)
         {
             _stepsLeft -= _chunk + 1;
-            if (_stepsLeft < 0) throw MlError.Limit("step limit exceeded");
+            if (_stepsLeft < 0) throw MlError.StepLimit();
         }
-        if (_cancellation.IsCancellationRequested) throw MlError.Limit("cancelled");
-        if (_deadline != 0 && Stopwatch.GetTimestamp() > _deadline) throw MlError.Limit("time limit exceeded");
+        CheckInterrupts();
+        _memory.Sample(this);
         _chunk = (int)Math.Min(CheckInterval, Math.Max(_stepsLeft, 0));
         Countdown = _chunk;
     }
@@ -174,24 +186,136 @@ internal sealed class ExecContext
     /// <summary>Checks cancellation and time now (for long-running builtins such as sort).</summary>
     public void CheckInterrupts()
     {
-        if (_cancellation.IsCancellationRequested) throw MlError.Limit("cancelled");
-        if (_deadline != 0 && Stopwatch.GetTimestamp() > _deadline) throw MlError.Limit("time limit exceeded");
+        if (_cancellation.IsCancellationRequested) throw MlError.Cancelled();
+        if (_deadline != 0 && Stopwatch.GetTimestamp() > _deadline) throw MlError.TimeLimit();
+    }
+
+    /// <summary>
+    /// For the inner loops of builtins and long single operations (building a big string, copying
+    /// a big array, comparing deep structures): checks cancellation and time, and the memory the
+    /// call holds plus <paramref name="pendingBytes"/> — memory the operation has built but not yet
+    /// handed back (a StringBuilder's text, say), which no root reaches yet.
+    /// </summary>
+    public void Poll(long pendingBytes = 0)
+    {
+        CheckInterrupts();
+        _memory.Sample(this, pendingBytes);
+    }
+
+    /// <summary>
+    /// <see cref="Poll"/> for the call running on this thread, from value code that has no context
+    /// at hand (equality, JSON, str, conversions); at most every 4 096 calls, so it is cheap to call
+    /// once per element.
+    /// </summary>
+    public static void Tick(long pendingBytes = 0)
+    {
+        if (--t_tickCountdown > 0) return;
+        t_tickCountdown = 4096;
+        t_running?.Poll(pendingBytes);
     }
 
     public CancellationToken Cancellation => _cancellation;
 
-    // ---- size limits ---------------------------------------------------------------------
+    /// <summary>The call running on this thread, if any (for value code that takes no context).</summary>
+    public static ExecContext? Running => t_running;
+
+    // ---- size and memory limits ------------------------------------------------------------------
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void CheckCollectionSize(int count)
+    public void CheckCollectionSize(long count)
     {
-        if (count > MaxCollection) throw MlError.Limit("size limit exceeded");
+        if (count > MaxCollection) throw MlError.SizeLimit();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void CheckStringLength(int length)
+    public void CheckStringLength(long length)
     {
-        if (length > MaxString) throw MlError.Limit("size limit exceeded");
+        if (length > MaxString) throw MlError.SizeLimit();
+    }
+
+    private MemoryMeter _memory;
+
+    /// <summary>
+    /// Before allocating a value of about <paramref name="bytes"/>: fails with the memory
+    /// LimitError when what the call holds plus that value would pass the limit. Small sizes cost
+    /// a comparison (allocations are also sampled every 1 000 steps).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Reserve(long bytes)
+    {
+        if (bytes >= MemoryMeter.ReserveQuantum) _memory.Reserve(this, bytes, default, default);
+    }
+
+    /// <summary>
+    /// Like <see cref="Reserve(long)"/>, counting <paramref name="operand"/> and <paramref name="other"/> as held
+    /// too: the operands of the operation, which may be temporaries no variable reaches.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Reserve(long bytes, in MlValue operand, in MlValue other = default)
+    {
+        if (bytes >= MemoryMeter.ReserveQuantum) _memory.Reserve(this, bytes, operand, other);
+    }
+
+    /// <summary>Before creating an array or object of <paramref name="count"/> elements: the size limit, then the memory for its slots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReserveElements(long count, in MlValue operand = default, in MlValue other = default)
+    {
+        if (count > MaxCollection) throw MlError.SizeLimit();
+        Reserve(count * MemoryMeter.SlotBytes, operand, other);
+    }
+
+    /// <summary>Before <paramref name="extra"/> elements are added to <paramref name="array"/>: the size limit, and memory when its store must grow.</summary>
+    public void ReserveGrowth(MlArray array, long extra)
+    {
+        long count = array.Count + extra;
+        if (count > MaxCollection) throw MlError.SizeLimit();
+        int capacity = array.Items.Length;
+        if (count > capacity) Reserve(Math.Max(count, capacity * 2L) * MemoryMeter.SlotBytes, array);
+    }
+
+    /// <summary>
+    /// Before <c>ToString()</c> of a builder's text: the size limit for the string, and memory for it
+    /// and for the builder, which holds the same text until then.
+    /// </summary>
+    public void ReserveBuilt(StringBuilder text, in MlValue operand = default)
+    {
+        if (text.Length > MaxString) throw MlError.SizeLimit();
+        Reserve(text.Length * 4L, operand);
+    }
+
+    /// <summary>Before creating a string of <paramref name="length"/> code units: the size limit, then its memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReserveString(long length, in MlValue operand = default, in MlValue other = default)
+    {
+        if (length > MaxString) throw MlError.SizeLimit();
+        Reserve(length * 2, operand, other);
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="value"/> — a result a builtin is still filling (map's array) or an
+    /// operand no variable may reach — visible to the memory measurement until the builtin
+    /// returns (builtins restore the stack pointer when they return).
+    /// </summary>
+    public void Protect(in MlValue value)
+    {
+        EnsureStack(Sp + 1);
+        Stack[Sp++] = value;
+    }
+
+    /// <summary>The call's arguments: what the host handed in is not charged to the call.</summary>
+    public void SetMemoryBaseline(ReadOnlySpan<MlValue> args) => _memory.SetBaseline(args);
+
+    /// <summary>Every value the call can reach now: the value stack up to <see cref="Sp"/>, the script's top-level variables, the running closure's cells.</summary>
+    internal void VisitRoots(RetainedSize walker)
+    {
+        // Slots above Sp belong to frames that have returned: drop them, so .NET can collect what
+        // they held (the meter does not count it either).
+        if (_highWater > Sp) Array.Clear(Stack, Sp, Math.Min(Stack.Length, _highWater) - Sp);
+        _highWater = Math.Min(_highWater, Sp);
+        walker.AddValues(Stack.AsSpan(0, Math.Min(Sp, Stack.Length)));
+        foreach (var cell in Globals) walker.AddCell(cell);
+        foreach (var cell in Upvalues) walker.AddCell(cell);
+        walker.AddValue(ReturnValue);
     }
 
     // ---- calls -----------------------------------------------------------------------------
@@ -300,8 +424,10 @@ internal sealed class ExecContext
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {
+            t_running = this;
             try { result = f.Invoke(this, argBase, argCount); }
             catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
+            finally { t_running = null; }
         }, DeepStackThreadSize)
         {
             Name = "MlDb deep call",

@@ -43,13 +43,16 @@ internal sealed class Closure(FunctionProto proto, Cell[] captured) : MlFunction
     public readonly FunctionProto Proto = proto;
     public readonly Cell[] Captured = captured;
 
+    /// <summary>The number of the last memory measurement that counted this closure (see RetainedSize).</summary>
+    internal int WalkMark;
+
     public override string Name => Proto.Name;
 
     internal override MlValue Invoke(ExecContext ctx, int argBase, int argCount)
     {
         if (ExecContext.StackIsLow()) return ctx.RunOnDeepStack(this, argBase, argCount);
         var proto = Proto;
-        if (ctx.Depth >= ctx.MaxDepth) throw ctx.RaiseAtCallSite(MlError.Limit("call depth limit exceeded"));
+        if (ctx.Depth >= ctx.MaxDepth) throw ctx.RaiseAtCallSite(MlError.CallDepthLimit());
         ctx.PushFrame(proto);
 
         int slotCount = proto.SlotCount;

@@ -27,17 +27,19 @@ internal readonly record struct TraceFrame(string Function, int Line, int Column
 /// </summary>
 internal sealed class MlError : Exception
 {
-    private MlError(string type, string message, bool isLimit, MlValue thrown, bool hasThrown)
+    private MlError(string type, string message, MlLimitKind limit, MlValue thrown, bool hasThrown)
         : base(message)
     {
         ErrorType = type;
-        IsLimit = isLimit;
+        LimitKind = limit;
         Thrown = thrown;
         HasThrownValue = hasThrown;
     }
 
     public string ErrorType { get; }
-    public bool IsLimit { get; }
+    /// <summary>Which limit of spec §12 this error reports (<see cref="MlLimitKind.None"/> for every other error).</summary>
+    public MlLimitKind LimitKind { get; }
+    public bool IsLimit => LimitKind != MlLimitKind.None;
     /// <summary>The value of a <c>throw</c> statement (only when <see cref="HasThrownValue"/>).</summary>
     public MlValue Thrown { get; }
     public bool HasThrownValue { get; }
@@ -50,14 +52,24 @@ internal sealed class MlError : Exception
     /// <summary>Frames left out of <see cref="Trace"/> (very deep recursion).</summary>
     public int OmittedFrames { get; private set; }
 
-    public static MlError Type(string message) => new(ErrorTypes.TypeError, message, false, default, false);
-    public static MlError Reference(string message) => new(ErrorTypes.ReferenceError, message, false, default, false);
-    public static MlError Range(string message) => new(ErrorTypes.RangeError, message, false, default, false);
-    public static MlError Value(string message) => new(ErrorTypes.ValueError, message, false, default, false);
-    public static MlError Arithmetic(string message) => new(ErrorTypes.ArithmeticError, message, false, default, false);
-    public static MlError Syntax(string message) => new(ErrorTypes.SyntaxError, message, false, default, false);
-    public static MlError Limit(string message) => new(ErrorTypes.LimitError, message, true, default, false);
-    public static MlError Of(string type, string message) => new(type, message, false, default, false);
+    public static MlError Type(string message) => new(ErrorTypes.TypeError, message, MlLimitKind.None, default, false);
+    public static MlError Reference(string message) => new(ErrorTypes.ReferenceError, message, MlLimitKind.None, default, false);
+    public static MlError Range(string message) => new(ErrorTypes.RangeError, message, MlLimitKind.None, default, false);
+    public static MlError Value(string message) => new(ErrorTypes.ValueError, message, MlLimitKind.None, default, false);
+    public static MlError Arithmetic(string message) => new(ErrorTypes.ArithmeticError, message, MlLimitKind.None, default, false);
+    public static MlError Syntax(string message) => new(ErrorTypes.SyntaxError, message, MlLimitKind.None, default, false);
+    public static MlError Of(string type, string message) => new(type, message, MlLimitKind.None, default, false);
+
+    /// <summary>A LimitError of spec §12: not catchable, skips finally blocks.</summary>
+    public static MlError Limit(MlLimitKind kind, string message) => new(ErrorTypes.LimitError, message, kind, default, false);
+
+    public static MlError StepLimit() => Limit(MlLimitKind.Steps, "step limit exceeded");
+    public static MlError TimeLimit() => Limit(MlLimitKind.Time, "time limit exceeded");
+    public static MlError Cancelled() => Limit(MlLimitKind.Cancellation, "cancelled");
+    public static MlError SizeLimit() => Limit(MlLimitKind.Size, "size limit exceeded");
+    public static MlError CallDepthLimit() => Limit(MlLimitKind.CallDepth, "call depth limit exceeded");
+    public static MlError HostStackLimit() => Limit(MlLimitKind.HostStack, "call depth limit exceeded (the host stack is exhausted)");
+    public static MlError NestingLimit(int levels) => Limit(MlLimitKind.Nesting, "nesting depth limit exceeded (over " + levels + " levels)");
 
     public static MlError IntegerOverflow() => Arithmetic("integer overflow");
     public static MlError DivisionByZero() => Arithmetic("division by zero");
@@ -82,7 +94,7 @@ internal sealed class MlError : Exception
         {
             message = MlFormat.ToJsonOrText(value);
         }
-        return new MlError(type, message, false, value, true);
+        return new MlError(type, message, MlLimitKind.None, value, true);
     }
 
     /// <summary>The value an <c>except (e)</c> handler receives.</summary>

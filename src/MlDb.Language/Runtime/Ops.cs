@@ -75,19 +75,9 @@ internal static class Ops
         {
             string sa = a.IsString ? a.AsString : MlFormat.Str(a);
             string sb = b.IsString ? b.AsString : MlFormat.Str(b);
-            ctx.CheckStringLength(sa.Length + sb.Length);
-            return string.Concat(sa, sb);
+            return LargeCopy.Concat(ctx, sa, sb);
         }
-        if (a.IsArray && b.IsArray)
-        {
-            var x = a.AsArray;
-            var y = b.AsArray;
-            ctx.CheckCollectionSize(x.Count + y.Count);
-            var result = new MlArray(x.Count + y.Count);
-            result.AddRange(x.AsSpan());
-            result.AddRange(y.AsSpan());
-            return result;
-        }
+        if (a.IsArray && b.IsArray) return LargeCopy.Concat(ctx, a.AsArray, b.AsArray);
         throw OperandError("+", a, b);
     }
 
@@ -346,8 +336,10 @@ internal static class Ops
 
     private static void EnterNested(int depth)
     {
-        if (depth >= MlJson.MaxDepth) throw MlError.Limit("nesting depth limit exceeded (over " + MlJson.MaxDepth + " levels)");
+        if (depth >= MlJson.MaxDepth) throw MlError.NestingLimit(MlJson.MaxDepth);
         RuntimeHelpers.EnsureSufficientExecutionStack();
+        // Shared structures (a = [a, a]) make comparisons exponentially long: time and Ctrl+C still apply.
+        ExecContext.Tick();
     }
 
     // ---- indexes and keys ------------------------------------------------------------------------

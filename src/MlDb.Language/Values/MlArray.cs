@@ -13,6 +13,9 @@ public sealed class MlArray
     // Everything else that reads or changes the elements applies it first (Settle).
     private PendingOrder? _pending;
 
+    /// <summary>The number of the last memory measurement that counted this array (see RetainedSize).</summary>
+    internal int WalkMark;
+
     public MlArray() => _items = [];
 
     public MlArray(int capacity) => _items = capacity == 0 ? [] : new MlValue[capacity];
@@ -113,6 +116,9 @@ public sealed class MlArray
             Volatile.Write(ref _pending, null);
         }
     }
+
+    /// <summary>The backing store (its length is the capacity); the first <see cref="Count"/> are the elements.</summary>
+    internal MlValue[] Items => _items;
 
     /// <summary>A snapshot copy of the elements (for iteration that must not see later changes).</summary>
     public MlValue[] ToArray() => AsSpan().ToArray();

@@ -34,8 +34,9 @@ public static class MlFormat
         {
             return MlJson.Stringify(value, null) ?? Str(value);
         }
-        catch (Runtime.MlError)
+        catch (Runtime.MlError e) when (!e.IsLimit)
         {
+            // a cycle: the plain text says what it can (a limit of the running call goes on up)
             return Str(value);
         }
     }

@@ -26,11 +26,17 @@ public abstract class MlFunction
 /// <summary>A function implemented in C#, with the arguments as a span.</summary>
 internal delegate MlValue BuiltinBody(Runtime.ExecContext ctx, ReadOnlySpan<MlValue> args);
 
-internal sealed class BuiltinFunction(string name, BuiltinBody body) : MlFunction
+internal sealed class BuiltinFunction(string name, BuiltinBody body, Action<Runtime.RetainedSize>? retains = null) : MlFunction
 {
     public override string Name { get; } = name;
 
     public BuiltinBody Body { get; } = body;
+
+    /// <summary>
+    /// For builtins made at run time that hold ML values (a method bound to its receiver,
+    /// <c>functional.partial</c>, <c>memoize</c>'s cache): reports them to the memory measurement.
+    /// </summary>
+    public Action<Runtime.RetainedSize>? Retains { get; } = retains;
 
     internal override MlValue Invoke(Runtime.ExecContext ctx, int argBase, int argCount)
     {
@@ -53,6 +59,9 @@ public abstract class MlOpaque
 
     /// <summary>The method named <paramref name="name"/> bound to this value, or null when there is none.</summary>
     internal abstract MlFunction? GetMethod(string name);
+
+    /// <summary>Reports the memory this value holds to the memory measurement of the call (default: a small object).</summary>
+    internal virtual void AddRetained(Runtime.RetainedSize size) => size.AddBytes(64);
 
     public override string ToString() => "<" + TypeName + ">";
 }

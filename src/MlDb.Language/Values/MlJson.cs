@@ -33,11 +33,32 @@ public static class MlJson
     {
         private readonly StringBuilder _sb = new();
         private readonly HashSet<object> _open = new(ReferenceEqualityComparer.Instance);
+        private int _countdown;
 
-        public override string ToString() => _sb.ToString();
+        public override string ToString()
+        {
+            ExecContext.Running?.ReserveBuilt(_sb);
+            return _sb.ToString();
+        }
+
+        /// <summary>
+        /// The text of a shared structure can be exponentially longer than the structure
+        /// (<c>a = [a, a]</c>): the size, memory and time limits of the running call are checked
+        /// as it grows, every few thousand values and before every long string.
+        /// </summary>
+        private void Growing(int adding)
+        {
+            if (adding < 65536 && --_countdown > 0) return;
+            _countdown = 4096;
+            if (ExecContext.Running is not { } ctx) return;
+            long length = (long)_sb.Length + adding;
+            ctx.CheckStringLength(length);
+            ctx.Poll(length * 2);
+        }
 
         public void Write(MlValue value, int depth)
         {
+            Growing(value._ref is string s ? s.Length : 0);
             switch (value.Kind)
             {
                 case MlKind.Null:
@@ -82,7 +103,7 @@ public static class MlJson
 
         private void Enter(object container, int depth)
         {
-            if (depth >= MaxDepth) throw MlError.Limit("nesting depth limit exceeded (over " + MaxDepth + " levels)");
+            if (depth >= MaxDepth) throw MlError.NestingLimit(MaxDepth);
             RuntimeHelpers.EnsureSufficientExecutionStack();
             if (!_open.Add(container)) throw MlError.Type("cannot convert a cyclic structure to JSON");
         }
@@ -195,6 +216,7 @@ public static class MlJson
 
     internal static MlValue Parse(string text, ExecContext? ctx, int maxDepth)
     {
+        ctx?.Reserve(text.Length * 3L, text);
         byte[] utf8 = Encoding.UTF8.GetBytes(text);
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
         {
@@ -205,7 +227,8 @@ public static class MlJson
         try
         {
             if (!reader.Read()) throw MlError.Syntax("JSON text is empty");
-            var value = ReadValue(ref reader, ctx, 0, maxDepth);
+            var made = new ParseProgress { Bytes = utf8.Length };
+            var value = ReadValue(ref reader, ctx, 0, maxDepth, ref made);
             if (reader.Read()) throw MlError.Syntax($"unexpected text after the JSON value at {Where(utf8, reader.TokenStartIndex)}");
             return value;
         }
@@ -216,7 +239,7 @@ public static class MlJson
             int cut = msg.IndexOf(" LineNumber:", StringComparison.Ordinal);
             if (cut > 0) msg = msg[..cut].TrimEnd();
             if (msg.Contains("maximum configured depth", StringComparison.Ordinal))
-                throw MlError.Limit("nesting depth limit exceeded (over " + maxDepth + " levels)");
+                throw MlError.NestingLimit(maxDepth);
             throw MlError.Syntax("invalid JSON" + (where.Length > 0 ? " at " + where : "") + ": " + msg);
         }
     }
@@ -232,8 +255,17 @@ public static class MlJson
         return $"line {line}, column {col}";
     }
 
-    private static MlValue ReadValue(ref Utf8JsonReader reader, ExecContext? ctx, int depth, int maxDepth)
+    /// <summary>What a parse has built so far, which no root reaches until it ends: checked against the call's limits every few thousand values.</summary>
+    private struct ParseProgress
     {
+        public long Bytes;
+        public int Values;
+    }
+
+    private static MlValue ReadValue(ref Utf8JsonReader reader, ExecContext? ctx, int depth, int maxDepth, ref ParseProgress made)
+    {
+        made.Bytes += 48;
+        if ((++made.Values & 4095) == 0) ctx?.Poll(made.Bytes);
         switch (reader.TokenType)
         {
             case JsonTokenType.Null: return MlValue.Null;
@@ -243,6 +275,7 @@ public static class MlJson
                 {
                     string s = reader.GetString()!;
                     ctx?.CheckStringLength(s.Length);
+                    made.Bytes += 2L * s.Length;
                     return s;
                 }
             case JsonTokenType.Number:
@@ -254,24 +287,24 @@ public static class MlJson
                 }
             case JsonTokenType.StartArray:
                 {
-                    if (depth >= maxDepth) throw MlError.Limit("nesting depth limit exceeded (over " + maxDepth + " levels)");
+                    if (depth >= maxDepth) throw MlError.NestingLimit(maxDepth);
                     var array = new MlArray();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        array.Add(ReadValue(ref reader, ctx, depth + 1, maxDepth));
+                        array.Add(ReadValue(ref reader, ctx, depth + 1, maxDepth, ref made));
                         ctx?.CheckCollectionSize(array.Count);
                     }
                     return array;
                 }
             case JsonTokenType.StartObject:
                 {
-                    if (depth >= maxDepth) throw MlError.Limit("nesting depth limit exceeded (over " + maxDepth + " levels)");
+                    if (depth >= maxDepth) throw MlError.NestingLimit(maxDepth);
                     var obj = new MlObject();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                     {
                         string key = reader.GetString()!;
                         reader.Read();
-                        var v = ReadValue(ref reader, ctx, depth + 1, maxDepth);
+                        var v = ReadValue(ref reader, ctx, depth + 1, maxDepth, ref made);
                         // Keys from data get a private shape, so parsing arbitrary documents
                         // never grows the shared shape tree.
                         obj.SetFromData(key, v);

@@ -11,6 +11,9 @@ public sealed class MlObject
     internal ObjectShape _shape;
     internal MlValue[] _values;
 
+    /// <summary>The number of the last memory measurement that counted this object (see RetainedSize).</summary>
+    internal int WalkMark;
+
     public MlObject()
     {
         _shape = ObjectShape.Empty;

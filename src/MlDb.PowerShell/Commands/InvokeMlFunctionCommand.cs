@@ -66,17 +66,22 @@ public sealed class InvokeMlFunctionCommand : MlSandboxedCmdlet
             }
             return;
         }
+        var args = ArgumentList ?? [];
+        var values = new MlValue[args.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            try { values[i] = ToMl(args[i]); }
+            catch (Exception ex) when (ErrorMapper.Handles(ex)) { ThrowError(ex, args[i]); }
+        }
         try
         {
-            var args = ArgumentList ?? [];
-            var values = new MlValue[args.Length];
-            for (int i = 0; i < values.Length; i++) values[i] = ToMl(args[i]);
             var result = _script!.Call(Function, values, options);
             WriteMl(result, AsHashtable);
         }
         catch (Exception ex) when (ErrorMapper.Handles(ex))
         {
-            ThrowError(ex, ArgumentList);
+            // The error is about the function (a thrown object is the error's data, as ever).
+            ThrowError(ex, ex is MlScriptException { ThrownData: System.Collections.IDictionary } ? null : Function);
         }
     }
 }

@@ -56,7 +56,7 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
     {
         FlushScriptOutput();
         if (IsStop(ex)) throw new PipelineStoppedException();
-        ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, target, compiling));
+        ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, target, compiling, Limits));
     }
 
     /// <summary>Reports <paramref name="ex"/> for one input record and lets the command go on.</summary>
@@ -64,7 +64,7 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
     {
         FlushScriptOutput();
         if (IsStop(ex)) throw new PipelineStoppedException();
-        WriteError(ErrorMapper.ToErrorRecord(ex, target));
+        WriteError(ErrorMapper.ToErrorRecord(ex, target, limits: Limits));
     }
 
     internal void ThrowError(string id, ErrorCategory category, string message, object? target)
@@ -85,8 +85,44 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
     internal MlCallOptions CallOptions() => Limits.Apply(new MlCallOptions
     {
         CancellationToken = CancellationToken,
-        Output = (level, text) => _scriptOutput.Enqueue(((int)level, text)),
+        Output = (level, text) =>
+        {
+            _scriptOutput.Enqueue(((int)level, text));
+            _outputWaiting?.Set();
+        },
     });
+
+    /// <summary>Set while <see cref="RunWithLiveOutput"/> waits: ML output wakes the pipeline thread to write it.</summary>
+    private volatile ManualResetEventSlim? _outputWaiting;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (ML that may run long: a script's top-level code) on a worker
+    /// thread while this, the pipeline thread — the only one allowed to write to PowerShell's
+    /// streams — writes what the ML prints as it is printed. Ctrl+C cancels the work through the
+    /// cancellation token of the call options. Exceptions of the work are rethrown here.
+    /// </summary>
+    internal T RunWithLiveOutput<T>(Func<T> work)
+    {
+        using var wake = new ManualResetEventSlim(false);
+        _outputWaiting = wake;
+        try
+        {
+            var task = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            task.ContinueWith(_ => wake.Set(), TaskScheduler.Default);
+            while (!task.IsCompleted)
+            {
+                wake.Wait();
+                wake.Reset();
+                FlushScriptOutput();
+            }
+            FlushScriptOutput();
+            return task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _outputWaiting = null;
+        }
+    }
 
     /// <summary>
     /// The flow context of this command: cancellation, the command timeout (-TimeoutSeconds, also
@@ -178,7 +214,10 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
         string full = ResolveFilePath(path, mustExist: true, "MlDb." + MlDbErrorIds.ScriptNotFound, "ML script");
         try
         {
-            return ScriptCache.Get(full, CallOptions());
+            // A script compiled before runs no ML now: no need for a worker thread.
+            if (ScriptCache.TryGetCurrent(full, out var cached)) return cached;
+            var options = CallOptions();
+            return RunWithLiveOutput(() => ScriptCache.Get(full, options));
         }
         catch (MlScriptException ex)
         {
@@ -242,7 +281,19 @@ public abstract class MlCmdlet : PSCmdlet, IDisposable
     internal void WriteMl(MlValue value, bool asHashtable)
     {
         FlushScriptOutput();
-        var host = Materializer.ToPowerShell(value, asHashtable);
+        object? host;
+        try
+        {
+            host = Materializer.ToPowerShell(value, asHashtable);
+        }
+        catch (OutOfMemoryException)
+        {
+            // The ML values fitted, their PowerShell copy did not: an MlDb error, not a crash.
+            GC.Collect();
+            ThrowError("MlDb." + MlDbErrorIds.OutOfMemory, ErrorCategory.LimitsExceeded,
+                "The result of the ML call is too large to copy into PowerShell objects: the process ran out of memory. Return less (or aggregate in ML).", null);
+            throw;
+        }
         if (host is object?[] array) WriteObject(array, enumerateCollection: true);
         else WriteObject(host);
     }

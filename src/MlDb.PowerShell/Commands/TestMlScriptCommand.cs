@@ -12,7 +12,7 @@ namespace MlDb.PowerShell.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "MlScript")]
 [OutputType(typeof(bool))]
 [OutputType(typeof(MlScriptTestResult))]
-public sealed class TestMlScriptCommand : MlCmdlet
+public sealed class TestMlScriptCommand : MlSandboxedCmdlet
 {
     /// <summary>The .ml files; wildcards are expanded when no file has the literal name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -73,7 +73,8 @@ public sealed class TestMlScriptCommand : MlCmdlet
         }
         try
         {
-            var script = ScriptCache.CompileFresh(full, CallOptions());
+            var options = CallOptions();
+            var script = RunWithLiveOutput(() => ScriptCache.CompileFresh(full, options));
             FlushScriptOutput();
             WriteVerbose($"{full} compiles: {string.Join(", ", script.FunctionNames)}");
             return (new MlScriptTestResult(full, [], script.FunctionNames.ToArray()), records);
@@ -81,6 +82,7 @@ public sealed class TestMlScriptCommand : MlCmdlet
         catch (MlScriptException ex)
         {
             FlushScriptOutput();
+            if (ex.IsCancellation && CancellationToken.IsCancellationRequested) throw new PipelineStoppedException();
             var problems = new List<MlScriptProblem>();
             if (ex.Diagnostics.Count > 1)
             {
@@ -94,7 +96,7 @@ public sealed class TestMlScriptCommand : MlCmdlet
             else
             {
                 problems.Add(new MlScriptProblem(ex.ErrorType, ex.Message, ex.Line, ex.Column));
-                records.Add(ErrorMapper.ToErrorRecord(ex, full, compiling: true));
+                records.Add(ErrorMapper.ToErrorRecord(ex, full, compiling: true, Limits));
             }
             return (new MlScriptTestResult(full, problems.ToArray(), []), records);
         }

@@ -42,15 +42,18 @@ internal static class ErrorMapper
     /// The ErrorRecord for <paramref name="ex"/>; <paramref name="target"/> is the input it is
     /// about (the pipeline record), or null to use what the exception names.
     /// </summary>
-    public static ErrorRecord ToErrorRecord(Exception ex, object? target, bool compiling = false)
+    public static ErrorRecord ToErrorRecord(Exception ex, object? target, bool compiling = false, MlSandboxLimits? limits = null)
     {
         switch (ex)
         {
             case MlRecordException record when record.InnerException is MlScriptException script:
                 {
                     // the exception's message is the ML message (the thrown string); the details name the record
-                    var error = new ErrorRecord(Wrap(script), Prefix(record.ErrorId), ErrorCategory.InvalidData, target ?? record.RecordText);
-                    error.ErrorDetails = new ErrorDetails(record.Message);
+                    string id = script.IsLimitError ? LimitId(script) : Prefix(record.ErrorId);
+                    var category = script.IsLimitError ? LimitCategory(script) : ErrorCategory.InvalidData;
+                    var error = new ErrorRecord(Wrap(script), id, category, target ?? record.RecordText);
+                    string hint = script.IsLimitError ? LimitSentence(script, limits ?? MlSandboxLimits.None) : "";
+                    error.ErrorDetails = new ErrorDetails(hint.Length == 0 ? record.Message : record.Message + " (" + hint + ")");
                     return error;
                 }
             case MlDbException db:
@@ -62,20 +65,76 @@ internal static class ErrorMapper
             case MlScriptException script:
                 {
                     var wrapped = Wrap(script);
-                    string id = compiling ? ErrorIds.ScriptCompile : script.IsTimeout ? ErrorIds.CommandTimeout : ErrorIds.ScriptRuntime;
-                    var category = compiling ? ErrorCategory.ParserError : script.IsTimeout ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidOperation;
+                    // Top-level code that fails while a script loads is a runtime error, not a compile error.
+                    bool compileError = compiling && script.IsCompileError;
+                    string id = compileError ? ErrorIds.ScriptCompile : script.IsLimitError ? LimitId(script) : ErrorIds.ScriptRuntime;
+                    var category = compileError ? ErrorCategory.ParserError : script.IsLimitError ? LimitCategory(script) : ErrorCategory.InvalidOperation;
                     var error = new ErrorRecord(wrapped, id, category, target ?? wrapped.ThrownData);
-                    // Runtime and compile errors show the full report (type, position, ML stack);
-                    // a thrown value shows exactly its message.
-                    if (compiling || script.ThrownData is null) error.ErrorDetails = new ErrorDetails(script.Report);
+                    // Every ML error shows its full report: type, message, file:line and the ML stack
+                    // (Exception.Message stays exactly the thrown text). Limits also name their parameter.
+                    error.ErrorDetails = new ErrorDetails(script.IsLimitError ? LimitReport(script, limits ?? MlSandboxLimits.None) : script.Report);
                     return error;
                 }
             case MlConversionException conversion:
-                return new ErrorRecord(new MlDbErrorException(conversion.Message, MlDbErrorIds.ConversionFailed, conversion), ErrorIds.ConversionFailed, ErrorCategory.InvalidData, target);
+                {
+                    // Too deep, or a copy far larger than the value (shared parts): limits, with their ids.
+                    string shortId = conversion.IsDepthLimit ? MlDbErrorIds.NestingLimit : conversion.IsSizeLimit ? MlDbErrorIds.SizeLimit : MlDbErrorIds.ConversionFailed;
+                    var category = conversion.IsDepthLimit || conversion.IsSizeLimit ? ErrorCategory.LimitsExceeded : ErrorCategory.InvalidData;
+                    return new ErrorRecord(new MlDbErrorException(conversion.Message, shortId, conversion), Prefix(shortId), category, target);
+                }
             default:
                 return new ErrorRecord(ex, "MlDb.Unexpected", ErrorCategory.NotSpecified, target);
         }
     }
 
     private static string Prefix(string id) => ErrorIds.Prefix + id;
+
+    // ---- limit errors -------------------------------------------------------------------------
+
+    /// <summary>MlDb.StepLimit, MlDb.MemoryLimit, … (MlDb.CommandTimeout for the time limit).</summary>
+    private static string LimitId(MlScriptException script) => Prefix(MlDbErrorIds.ForLimit(script.LimitKind) ?? MlDbErrorIds.ScriptRuntime);
+
+    private static ErrorCategory LimitCategory(MlScriptException script) => script.LimitKind switch
+    {
+        MlLimitKind.Time or MlLimitKind.RegexTime => ErrorCategory.OperationTimeout,
+        MlLimitKind.Cancellation => ErrorCategory.OperationStopped,
+        _ => ErrorCategory.LimitsExceeded,
+    };
+
+    /// <summary>The report with its first line naming the limit and the parameter that sets it.</summary>
+    private static string LimitReport(MlScriptException script, MlSandboxLimits limits)
+    {
+        string sentence = LimitSentence(script, limits);
+        string first = $"{script.ErrorType}: {script.Message}";
+        if (sentence.Length > 0) first += ": " + sentence;
+        return script.MlStackTrace.Length == 0 ? first : first + "\n" + script.MlStackTrace;
+    }
+
+    /// <summary>What was exceeded, in the words of the cmdlet's parameters ("" when no parameter sets it).</summary>
+    internal static string LimitSentence(MlScriptException script, MlSandboxLimits limits)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        switch (script.LimitKind)
+        {
+            case MlLimitKind.Time when limits.TimeoutSeconds > 0:
+                return string.Format(culture, "the ML code did not finish within the time limit of {0} second{1} (-TimeoutSeconds)", limits.TimeoutSeconds, limits.TimeoutSeconds == 1 ? "" : "s");
+            case MlLimitKind.Steps when limits.MaxSteps > 0:
+                return string.Format(culture, "the ML code took more than the {0:N0} steps of -MaxSteps", limits.MaxSteps);
+            case MlLimitKind.Memory when limits.MaxMemoryMB > 0:
+                return "set by -MaxMemoryMB";
+            case MlLimitKind.OutOfMemory:
+                return "no -MaxMemoryMB was set, so the call was stopped where the process would have run out of memory";
+            case MlLimitKind.Size:
+                {
+                    var parts = new List<string>();
+                    if (limits.MaxCollectionSize > 0) parts.Add(string.Format(culture, "an array or object of more than {0:N0} elements (-MaxCollectionSize)", limits.MaxCollectionSize));
+                    if (limits.MaxStringLength > 0) parts.Add(string.Format(culture, "a string of more than {0:N0} code units (-MaxStringLength)", limits.MaxStringLength));
+                    return parts.Count == 0 ? "a value larger than .NET allows" : string.Join(" or ", parts);
+                }
+            case MlLimitKind.CallDepth:
+                return "more nested ML calls than the call depth limit of 10,000 (runaway recursion?)";
+            default:
+                return "";
+        }
+    }
 }

@@ -18,6 +18,23 @@ internal static class ScriptCache
         var lastWrite = File.GetLastWriteTimeUtc(fullPath);
         if (!File.Exists(fullPath)) throw new FileNotFoundException($"The ML script '{fullPath}' does not exist.", fullPath);
         if (Scripts.TryGetValue(fullPath, out var cached) && cached.LastWriteTimeUtc == lastWrite) return cached;
+        return Compile(fullPath, lastWrite, options);
+    }
+
+    /// <summary>The compiled script of a path when the file has not changed since it was compiled (no ML runs).</summary>
+    public static bool TryGetCurrent(string fullPath, out MlScriptInfo info)
+    {
+        if (Scripts.TryGetValue(fullPath, out var cached) && File.Exists(fullPath) && cached.LastWriteTimeUtc == File.GetLastWriteTimeUtc(fullPath))
+        {
+            info = cached;
+            return true;
+        }
+        info = null!;
+        return false;
+    }
+
+    private static MlScriptInfo Compile(string fullPath, DateTime lastWrite, MlCallOptions? options)
+    {
         string source = File.ReadAllText(fullPath);
         var script = MlScript.Compile(source, fullPath, options);
         var info = new MlScriptInfo(script, fullPath, lastWrite, script.FunctionNames.ToArray());

@@ -263,6 +263,19 @@ public sealed class HostApiTests
     }
 
     [Fact]
+    public void A_function_that_script_code_replaced_is_an_ML_TypeError_not_a_host_error()
+    {
+        // Found by the fuzz test: bump() assigns the top-level name main, so a later call of main fails.
+        var script = MlScript.Compile("function bump() { main = 3; return 1; }\nfunction main() { return 2; }\n", "replaced.ml");
+        Assert.Equal(2L, script.Invoke("main"));
+        Assert.Equal(1L, script.Invoke("bump"));
+        var e = Scripts.Fails(() => script.Invoke("main"));
+        Assert.Equal("TypeError", e.ErrorType);
+        Assert.Equal("'main' is not a function any more: script code assigned it an int", e.Message);
+        Assert.Equal("TypeError: 'main' is not a function any more: script code assigned it an int\n  at main (replaced.ml, line 2, column 1)", e.Report);
+    }
+
+    [Fact]
     public void Object_layouts_build_rows_that_share_a_shape()
     {
         var layout = MlObjectLayout.For(["id", "status", "total"]);

@@ -355,6 +355,24 @@ public sealed class HostConversionTests
     }
 
     [Fact]
+    public void A_value_whose_copy_would_be_enormous_is_refused_but_ordinary_sharing_is_fine()
+    {
+        // a = [a, a] forty times: 41 arrays in ML, 2^40 in a copy.
+        var script = MlScript.Compile("function dag(n) { let a = [1]; let i = 0; while (i < n) { a = [a, a]; i = i + 1; } return a; }\n" +
+            "function rows(n) { let shared = {a: 1, b: 2, c: 3, d: 4, e: 5}; let r = []; let i = 0; while (i < n) { r.push(shared); i = i + 1; } return r; }", "dag.ml");
+        var e = Scripts.Fails(() => script.Invoke("dag", 40));
+        Assert.Equal(MlLimitKind.Size, e.LimitKind);
+        Assert.StartsWith("size limit exceeded: the result of 'dag' cannot be converted: The value shares its parts so often", e.Message);
+        Assert.True(Assert.IsType<MlConversionException>(e.InnerException).IsSizeLimit);
+        Assert.Equal(2, ((object?[])script.Invoke("dag", 10)!).Length); // 2^10 leaves: converted as before
+
+        // 300 000 references to one five-key object: 1.8 million host values from 300 000 distinct ones.
+        var rows = (object?[])script.Invoke("rows", 300_000)!;
+        Assert.Equal(300_000, rows.Length);
+        Assert.NotSame(rows[0], rows[1]);
+    }
+
+    [Fact]
     public void Functions_and_opaque_values_cannot_cross()
     {
         var script = MlScript.Compile("import regex;\nfunction f() { return fn(x) => x; }\nfunction nested() { return {a: [1, function named() { return 1; }]}; }\nfunction pattern() { return regex.compile(\"a+\"); }\n", "cross.ml");

@@ -51,7 +51,7 @@ internal static class Access
     // Kept out of NonObjectMember: a lambda capturing locals there would allocate its closure on
     // every call of that method, including every `.length` read.
     private static BuiltinFunction BindMethod(string name, MethodBody body, MlValue self) =>
-        new(name, (c, args) => body(c, self, args));
+        new(name, (c, args) => body(c, self, args), size => size.AddValue(self));
 
     /// <summary><c>x[i]</c> (spec §6.6).</summary>
     public static MlValue Index(in MlValue target, in MlValue index)
@@ -146,7 +146,7 @@ internal static class Access
         if (target.TryGetArray(out var array))
         {
             var (first, k, count) = SliceIndexes(array.Count, start, end, step);
-            ctx.CheckCollectionSize((int)count);
+            ctx.ReserveElements(count, target);
             if (k == 1) return count == 0 ? new MlArray() : array.Slice(ctx, (int)first, (int)(first + count));
             var result = new MlArray((int)count);
             for (long i = 0, j = first; i < count; i++, j += k) result.Add(array[(int)j]);
@@ -155,6 +155,7 @@ internal static class Access
         if (target.TryGetString(out var s))
         {
             var (first, k, count) = SliceIndexes(s.Length, start, end, step);
+            ctx.ReserveString(count, target);
             if (k == 1) return s.Substring((int)first, (int)count);
             var chars = new char[count];
             for (long i = 0, j = first; i < count; i++, j += k) chars[i] = s[(int)j];
@@ -294,14 +295,35 @@ internal sealed class SliceNode(int line, int column, ExprNode target, ExprNode?
     }
 }
 
+/// <summary>The element values of an array or object literal.</summary>
+internal static class LiteralParts
+{
+    /// <summary>
+    /// Evaluates <paramref name="parts"/> into a new array of at least <paramref name="minLength"/>
+    /// slots. The values wait on the value stack meanwhile, so the memory measurement sees the
+    /// ones already made while the next ones are computed.
+    /// </summary>
+    public static MlValue[] Evaluate(ExecContext ctx, ExprNode[] parts, int minLength)
+    {
+        int n = parts.Length;
+        var values = new MlValue[Math.Max(n, minLength)];
+        if (n == 0) return values;
+        int at = ctx.Sp;
+        ctx.EnsureStack(at + n);
+        ctx.Sp = at + n;
+        for (int i = 0; i < n; i++) ctx.Stack[at + i] = parts[i].Eval(ctx);
+        ctx.Stack.AsSpan(at, n).CopyTo(values);
+        ctx.Sp = at;
+        return values;
+    }
+}
+
 internal sealed class ArrayLiteralNode(int line, int column, ExprNode[] items) : ExprNode(line, column)
 {
     public override MlValue Eval(ExecContext ctx)
     {
-        if (items.Length > ctx.MaxCollection) throw ctx.Raise(MlError.Limit("size limit exceeded"), this);
-        var values = new MlValue[items.Length];
-        for (int i = 0; i < values.Length; i++) values[i] = items[i].Eval(ctx);
-        return MlValue.FromArray(new MlArray(values, values.Length));
+        if (items.Length > ctx.MaxCollection) throw ctx.Raise(MlError.SizeLimit(), this);
+        return MlValue.FromArray(new MlArray(LiteralParts.Evaluate(ctx, items, items.Length), items.Length));
     }
 }
 
@@ -342,9 +364,16 @@ internal sealed class ObjectLiteralNode : ExprNode
 
     public override MlValue Eval(ExecContext ctx)
     {
-        if (_keys.Length > ctx.MaxCollection) throw ctx.Raise(MlError.Limit("size limit exceeded"), this);
-        var values = new MlValue[Math.Max(_keys.Length, 2)];
-        for (int i = 0; i < _values.Length; i++) values[_slotOfMember[i]] = _values[i].Eval(ctx);
+        if (_keys.Length > ctx.MaxCollection) throw ctx.Raise(MlError.SizeLimit(), this);
+        // At least two slots, so a small object can grow a little without copying.
+        var values = LiteralParts.Evaluate(ctx, _values, 2);
+        if (_keys.Length != _values.Length)
+        {
+            // a repeated key keeps its first slot and takes the last value
+            var evaluated = values;
+            values = new MlValue[Math.Max(_keys.Length, 2)];
+            for (int i = 0; i < _values.Length; i++) values[_slotOfMember[i]] = evaluated[i];
+        }
         if (_shape is not null) return MlValue.FromObject(new MlObject(_shape, values));
         var obj = new MlObject(_keys.Length);
         for (int i = 0; i < _keys.Length; i++) obj.SetFromData(_keys[i], values[i]);

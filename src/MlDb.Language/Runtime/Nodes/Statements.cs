@@ -139,7 +139,7 @@ internal sealed class MemberAssignNode(int line, int column, ExprNode target, st
                 var current = o.Get(_name);
                 var rhs = value.Eval(ctx);
                 var result = CompoundOps.Apply(ctx, compound, current, rhs, this);
-                if (o.Count >= ctx.MaxCollection && !o.ContainsKey(_name)) throw ctx.Raise(MlError.Limit("size limit exceeded"), this);
+                if (o.Count >= ctx.MaxCollection && !o.ContainsKey(_name)) throw ctx.Raise(MlError.SizeLimit(), this);
                 o.Set(_name, result);
                 return Completion.Normal;
             }
@@ -152,7 +152,7 @@ internal sealed class MemberAssignNode(int line, int column, ExprNode target, st
                 return Completion.Normal;
             }
             // Adding a key grows the object: the size limit of spec §12 applies.
-            if (shape.Count >= ctx.MaxCollection && shape.IndexOf(_name) < 0) throw ctx.Raise(MlError.Limit("size limit exceeded"), this);
+            if (shape.Count >= ctx.MaxCollection && shape.IndexOf(_name) < 0) throw ctx.Raise(MlError.SizeLimit(), this);
             var a = _adding;
             if (a is not null && ReferenceEquals(a.From, shape))
             {
@@ -202,7 +202,7 @@ internal sealed class IndexAssignNode(int line, int column, ExprNode target, Exp
                 v = value.Eval(ctx);
             }
             if (t._ref is MlObject grows && grows.Count >= ctx.MaxCollection && !grows.ContainsKey(Ops.ToKey(i)))
-                throw MlError.Limit("size limit exceeded");
+                throw MlError.SizeLimit();
             Access.SetIndex(t, i, v);
         }
         catch (MlError e) when (ctx.TryStampOrigin(e, this))
@@ -277,14 +277,20 @@ internal sealed class ForInNode(int line, int column, VarSlot variable, bool fre
     {
         var coll = iterable.Eval(ctx);
         MlValue[] items;
-        if (coll.TryGetArray(out var array)) items = array.ToArray();
+        if (coll.TryGetArray(out var array))
+        {
+            ctx.Reserve(array.Count * MemoryMeter.SlotBytes, coll);
+            items = array.ToArray();
+        }
         else if (coll.TryGetObject(out var obj))
         {
+            ctx.Reserve(obj.Count * MemoryMeter.SlotBytes, coll);
             items = new MlValue[obj.Count];
             for (int i = 0; i < items.Length; i++) items[i] = obj.KeyAt(i);
         }
         else if (coll.TryGetString(out var s))
         {
+            ctx.Reserve(s.Length * MemoryMeter.SlotBytes, coll);
             items = new MlValue[s.Length];
             for (int i = 0; i < items.Length; i++) items[i] = s[i].ToString();
         }
