@@ -43,6 +43,7 @@ public static class MlDbErrorIds
     public const string TransactionFailed = "TransactionFailed";
     public const string InvalidOperationSpec = "InvalidOperationSpec";
     public const string ConversionFailed = "ConversionFailed";
+    public const string InvalidKey = "InvalidKey";
 }
 
 /// <summary>
@@ -84,6 +85,6 @@ public sealed class MlRecordException : MlDbException
     /// <summary>0-based position of the record in the input (for a batch: of its first record).</summary>
     public int RecordIndex { get; }
 
-    /// <summary>A short JSON rendering of the record (or of the batch's range), for messages.</summary>
+    /// <summary>How messages name the record (<c>record 3 (email = "…")</c>: position and key) or the batch's range; never its values.</summary>
     public string RecordText { get; }
 }
