@@ -42,7 +42,7 @@ public sealed class SqlCommandScope : IDisposable
                 Cancel();
             });
         }
-        context.Verbose(command.CommandText + DescribeParameters(command));
+        if (context.Log is not null) context.Verbose(command.CommandText + DescribeParameters(command));
         _listener = connection.BeginCommand(command, context);
     }
 
