@@ -448,6 +448,112 @@ function howMany(d) { return d.count; }
         (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
     }
 
+    Context 'the write path: group commit and upserts' {
+        BeforeEach {
+            if ($script:Server) {
+                $null = Invoke-MlQuery -Query @'
+CREATE TABLE people (id bigserial PRIMARY KEY, email citext NOT NULL UNIQUE, name text NOT NULL, visits integer NOT NULL DEFAULT 0 CHECK (visits >= 0), domain text);
+INSERT INTO people (email, name, visits) VALUES ('ann@example.org', 'Ann', 1), ('bob@example.org', 'Bob', 2);
+'@
+                Connect-MlDatabase -Provider Postgres -ConnectionString $db.ConnectionString -Name observer
+            }
+            $script:rules = Join-Path $TestDrive 'people.ml'
+            Set-Content -LiteralPath $script:rules -Value @'
+function check(p) {
+    if (!p.email || p.email.indexOf("@") < 1) { throw "invalid email"; }
+    p.domain = p.email.split("@")[1];
+    return p;
+}
+function checkBatch(b) { return {records: b.records.map(check)}; }
+'@
+            $script:feed = @(
+                [ordered]@{ email = 'Ann@Example.org'; name = 'Ann B.'; visits = 5 }    # existing (citext key)
+                [ordered]@{ email = 'cy@example.org'; name = 'Cy'; visits = 1 }
+                [ordered]@{ email = 'bob@example.org'; name = 'Bob B.'; visits = 7 }
+                [ordered]@{ email = 'cy@example.org'; name = 'Cy C.'; visits = 2 }
+            )
+        }
+
+        It 'per record: keys come out once committed, a refused record is the only one missing' {
+            if (Skip-IfNoService Postgres) { return }
+            $records = 1..7 | ForEach-Object { [ordered]@{ email = "p$_@example.org"; name = "P$_"; visits = if ($_ -eq 5) { -1 } else { $_ } } }
+            $seen = $records | Add-MlRecord -Table people -Script $rules -Function check -CommitSize 3 -ErrorVariable errs -ErrorAction SilentlyContinue |
+                ForEach-Object { (Invoke-MlQuery -Connection observer -Query 'SELECT count(*) AS n FROM people WHERE id = @id' -Parameters @{ id = $_ }).n }
+            $seen | Should -Be @(1, 1, 1, 1, 1, 1)
+            $errs | Should -HaveCount 1
+            $errs[0].ToString() | Should -Be 'Record 5 was not inserted: new row for relation "people" violates check constraint "people_visits_check" [SQLSTATE 23514]'
+            (Invoke-MlQuery -Query "SELECT count(*) AS n FROM people WHERE name LIKE 'P%'").n | Should -Be 6
+        }
+
+        It 'Ctrl+C (PowerShell.Stop()) mid-group: the open group is rolled back, the statement cancelled on the server, every key written out is a row' {
+            if (Skip-IfNoService Postgres) { return }
+            $null = Invoke-MlQuery -Query @'
+CREATE FUNCTION hold_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.name = 'P1500' THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$;
+CREATE TRIGGER hold_row BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION hold_row();
+'@
+            $keys = [System.Collections.Concurrent.ConcurrentQueue[long]]::new()
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($Manifest, $ConnectionString, $Keys)
+                        Import-Module $Manifest
+                        Connect-MlDatabase -Provider Postgres -ConnectionString $ConnectionString
+                        1..3000 | ForEach-Object { @{ email = "p$_@example.org"; name = "P$_" } } | Add-MlRecord -Table people | ForEach-Object { $Keys.Enqueue($_) }
+                    }).AddArgument((Get-MlTestModuleManifest)).AddArgument($db.ConnectionString).AddArgument($keys)
+                $null = $ps.BeginInvoke()
+                for ($i = 0; $i -lt 600 -and (Invoke-MlQuery -Connection observer -Query "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'MlDb' AND wait_event = 'PgSleep'").n -eq 0; $i++) { Start-Sleep -Milliseconds 50 }
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+            }
+            finally { $ps.Dispose() }
+            Assert-NothingRunning 'INSERT INTO %people%'
+            $rows = @((Invoke-MlQuery -Query "SELECT id FROM people WHERE name LIKE 'P%' ORDER BY id").id)
+            $keys.Count | Should -BeGreaterOrEqual 1000
+            $keys.Count | Should -BeLessThan 1500
+            $rows | Should -Be @($keys.ToArray())
+        }
+
+        It 'upserts per record (-PassThru says what happened) and in a batch give the same table' {
+            if (Skip-IfNoService Postgres) { return }
+            $out = $feed | Add-MlRecord -Table people -Script $rules -Function check -OnConflict Update -Key email -PassThru
+            $out.Action | Should -Be @('Updated', 'Inserted', 'Updated', 'Updated')
+            $out[0].id | Should -Be 1
+            $out[0].psobject.Properties.Name | Should -Be @('email', 'name', 'visits', 'domain', 'id', 'Action')
+            $out[1].id | Should -Be $out[3].id
+            $perRecord = Invoke-MlQuery -Query 'SELECT email::text, name, visits, domain FROM people ORDER BY email' | ConvertTo-Json -Compress
+
+            $null = Invoke-MlQuery -Query "TRUNCATE people; INSERT INTO people (email, name, visits) VALUES ('ann@example.org', 'Ann', 1), ('bob@example.org', 'Bob', 2)"
+            $summary = $feed | Add-MlRecord -Table people -Script $rules -BatchFunction checkBatch -BatchSize 100 -OnConflict Update -Key email
+            ($summary.Inserted, $summary.Updated, $summary.Ignored) | Should -Be @(1, 3, 0)
+            Invoke-MlQuery -Query 'SELECT email::text, name, visits, domain FROM people ORDER BY email' | ConvertTo-Json -Compress | Should -Be $perRecord
+
+            $ignored = $feed | Add-MlRecord -Table people -BatchSize 100 -OnConflict Ignore -Key email
+            ($ignored.Inserted, $ignored.Updated, $ignored.Ignored) | Should -Be @(0, 0, 4)
+            $kept = $feed | Add-MlRecord -Table people -OnConflict Ignore -Key email -PassThru
+            $kept.Action | Should -Be @('Unchanged', 'Unchanged', 'Unchanged', 'Unchanged')
+        }
+
+        It 'Invoke-MlTransaction runs upsert operations with a key' {
+            if (Skip-IfNoService Postgres) { return }
+            $result = Invoke-MlTransaction -Operations @(
+                @{ type = 'upsert'; table = 'people'; key = 'email'; values = @{ email = 'ann@example.org'; name = 'Ann T.' } }
+                @{ type = 'upsert'; table = 'people'; key = 'email'; values = @{ email = 'tess@example.org'; name = 'Tess' } }
+            )
+            $result.Affected | Should -Be 2
+            (Invoke-MlQuery -Query 'SELECT name FROM people ORDER BY id').name | Should -Be @('Ann T.', 'Bob', 'Tess')
+        }
+
+        It 'a value the server cannot read is named by record and column type, not shown' {
+            if (Skip-IfNoService Postgres) { return }
+            $null = [ordered]@{ email = 'v@example.org'; name = 'V'; visits = 'S3cr3t' } | Add-MlRecord -Table people -ErrorVariable errs -ErrorAction SilentlyContinue
+            $null = [ordered]@{ email = 'w@example.org'; name = 'W'; visits = 'S3cr3t' } | Add-MlRecord -Table people -BatchSize 10 -ErrorVariable errs2 -ErrorAction SilentlyContinue
+            "$($errs[0])" | Should -Be 'Record 1 was not inserted: invalid input syntax for type integer: "…" [SQLSTATE 22P02]'
+            "$($errs2[0])" | Should -BeLike 'Batch 1 (record 1) was not inserted: record 1 of the batch failed: invalid input syntax for type integer: "…" *'
+            "$($errs[0]) $($errs2[0])" | Should -Not -Match 'S3cr3t'
+        }
+    }
+
     It 'the server stopped in the middle of a batch load: no partial batch, one clear error, and after a restart the next command works' {
         if (Skip-IfNoService Postgres) { return }
         $dir = Find-PgServicesDir
