@@ -448,6 +448,31 @@ function howMany(d) { return d.count; }
         (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
     }
 
+    It 'examples/nightly-sync.ps1 syncs two nights of a CSV feed (inserts, updates, rejected rows) with -Credential in a fresh pwsh' {
+        if (Skip-IfNoService Postgres) { return }
+        $login = Get-PgLogin
+        $schema = New-MlTestName -Prefix 'mldb_ex'
+        $run = Invoke-MlTestPwsh -Parameters @{
+            Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) 'examples/nightly-sync.ps1')
+            ConnectionString = $login.WithoutLogin; User = $login.User; Password = $login.Password; Schema = $schema
+        } -Script {
+            Import-Module $Manifest
+            $credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
+            & $Example -ConnectionString $ConnectionString -Credential $credential -Schema $Schema -Customers 200
+            'finished'
+        }
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        $run.Result | Should -Be 'finished'
+        $run.Output | Should -Match '(?s)== Night 1 ==.*Inserted\s+200'
+        $run.Output | Should -Match '(?s)== Night 2 ==.*Inserted\s+20.*Updated\s+198'
+        $run.Output | Should -Match 'Record 4 \(email = "not an address"\) was not written: syncCustomer rejected it: Customer rejected: email is not an address'
+        $run.Output | Should -Match 'Record 8 .* was not written: syncCustomer rejected it: Customer rejected: credit limit is not a number'
+        $run.Output | Should -Match 'The table now holds 220 customers, 22 of them moved\.'
+        $run.Output | Should -Match 'customers\s+1\s+220\s+0\s+220\s+0'
+        $run.Output | Should -Not -Match ([regex]::Escape($login.Password))
+        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
+    }
+
     Context 'the write path: group commit and upserts' {
         BeforeEach {
             if ($script:Server) {
