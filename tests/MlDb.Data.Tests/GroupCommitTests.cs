@@ -46,16 +46,6 @@ public sealed class GroupCommitTests : IDisposable
         return (long)cmd.ExecuteScalar()!;
     }
 
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException("timed out waiting for " + what);
-            Thread.Sleep(20);
-        }
-    }
-
     [Fact]
     public void A_group_commits_at_CommitSize_and_only_then_its_keys_come_out()
     {

@@ -8,16 +8,9 @@ BeforeAll {
     Import-MlTestModule
     $script:Manifest = Get-MlTestModuleManifest
 
-    # A rule that checks the e-mail and adds the domain (the issue's scenario).
-    $script:Rules = Join-Path $TestDrive 'rules.ml'
-    Set-Content -LiteralPath $script:Rules -Value @'
-function check(u) {
-    if (!u.email || u.email.indexOf("@") < 1) { throw "invalid email"; }
-    u.domain = u.email.split("@")[1];
-    return u;
-}
-function checkBatch(b) { return {records: b.records.map(check)}; }
-'@
+    # The rule of the write-path benchmark (the issue's scenario): the e-mail must be an address; the
+    # domain is added. check per record, checkBatch per batch.
+    $script:Rules = Join-Path (Get-MlTestRepositoryRoot) 'bench/write/write.ml'
 
     # Starts a script in a brand-new pwsh and returns its process (for tests that kill it).
     function script:Start-Pwsh([string] $ScriptText, [string] $Folder) {

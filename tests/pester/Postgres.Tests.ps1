@@ -47,6 +47,27 @@ BeforeAll {
         [pscustomobject]@{ User = [string] $builder['username']; Password = [string] $builder['password']; WithoutLogin = $rest.ConnectionString }
     }
 
+    # Runs examples/<Name> in a fresh pwsh with -Credential and a schema of its own; checks that it
+    # finished, never printed the password and dropped its schema; returns the run (Output: what it printed).
+    function script:Invoke-PgExample([string] $Name, [hashtable] $Arguments = @{}) {
+        $login = Get-PgLogin
+        $schema = New-MlTestName -Prefix 'mldb_ex'
+        $run = Invoke-MlTestPwsh -Parameters @{
+            Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) "examples/$Name")
+            ConnectionString = $login.WithoutLogin; User = $login.User; Password = $login.Password; Schema = $schema; Arguments = $Arguments
+        } -Script {
+            Import-Module $Manifest
+            $credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
+            & $Example -ConnectionString $ConnectionString -Credential $credential -Schema $Schema @Arguments
+            'finished'
+        }
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        $run.Result | Should -Be 'finished'
+        $run.Output | Should -Not -Match ([regex]::Escape($login.Password))
+        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
+        $run
+    }
+
     # The tests/services state folder that runs this server (postgres.sh stop-server/start-server take it).
     function script:Find-PgServicesDir {
         $builder = [Data.Common.DbConnectionStringBuilder]::new()
@@ -427,50 +448,22 @@ function howMany(d) { return d.count; }
 
     It 'examples/postgres-orders.ps1 runs the seed scenario end to end with -Credential in a fresh pwsh' {
         if (Skip-IfNoService Postgres) { return }
-        $login = Get-PgLogin
-        $schema = New-MlTestName -Prefix 'mldb_ex'
-        $run = Invoke-MlTestPwsh -Parameters @{
-            Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) 'examples/postgres-orders.ps1')
-            ConnectionString = $login.WithoutLogin; User = $login.User; Password = $login.Password; Schema = $schema
-        } -Script {
-            Import-Module $Manifest
-            $credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
-            & $Example -ConnectionString $ConnectionString -Credential $credential -Schema $Schema
-            'finished'
-        }
-        $run.ExitCode | Should -Be 0 -Because $run.Errors
-        $run.Result | Should -Be 'finished'
+        $run = Invoke-PgExample 'postgres-orders.ps1'
         $run.Output | Should -Match 'Seeded 500 orders in 3 batches\.'
         $run.Output | Should -Match 'Weekly revenue: [\d,]+\.\d\d from \d+ orders'
         $run.Output | Should -Match 'SQL agrees: sum\(total\) = \d+\.\d\d'
         $run.Output | Should -Match 'Inserted 2 records'
-        $run.Output | Should -Not -Match ([regex]::Escape($login.Password))
-        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
     }
 
     It 'examples/nightly-sync.ps1 syncs two nights of a CSV feed (inserts, updates, rejected rows) with -Credential in a fresh pwsh' {
         if (Skip-IfNoService Postgres) { return }
-        $login = Get-PgLogin
-        $schema = New-MlTestName -Prefix 'mldb_ex'
-        $run = Invoke-MlTestPwsh -Parameters @{
-            Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) 'examples/nightly-sync.ps1')
-            ConnectionString = $login.WithoutLogin; User = $login.User; Password = $login.Password; Schema = $schema
-        } -Script {
-            Import-Module $Manifest
-            $credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
-            & $Example -ConnectionString $ConnectionString -Credential $credential -Schema $Schema -Customers 200
-            'finished'
-        }
-        $run.ExitCode | Should -Be 0 -Because $run.Errors
-        $run.Result | Should -Be 'finished'
+        $run = Invoke-PgExample 'nightly-sync.ps1' @{ Customers = 200 }
         $run.Output | Should -Match '(?s)== Night 1 ==.*Inserted\s+200'
         $run.Output | Should -Match '(?s)== Night 2 ==.*Inserted\s+20.*Updated\s+198'
         $run.Output | Should -Match 'Record 4 \(email = "not an address"\) was not written: syncCustomer rejected it: Customer rejected: email is not an address'
         $run.Output | Should -Match 'Record 8 .* was not written: syncCustomer rejected it: Customer rejected: credit limit is not a number'
         $run.Output | Should -Match 'The table now holds 220 customers, 22 of them moved\.'
         $run.Output | Should -Match 'customers\s+1\s+220\s+0\s+220\s+0'
-        $run.Output | Should -Not -Match ([regex]::Escape($login.Password))
-        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
     }
 
     Context 'the write path: group commit and upserts' {
@@ -482,15 +475,8 @@ INSERT INTO people (email, name, visits) VALUES ('ann@example.org', 'Ann', 1), (
 '@
                 Connect-MlDatabase -Provider Postgres -ConnectionString $db.ConnectionString -Name observer
             }
-            $script:rules = Join-Path $TestDrive 'people.ml'
-            Set-Content -LiteralPath $script:rules -Value @'
-function check(p) {
-    if (!p.email || p.email.indexOf("@") < 1) { throw "invalid email"; }
-    p.domain = p.email.split("@")[1];
-    return p;
-}
-function checkBatch(b) { return {records: b.records.map(check)}; }
-'@
+            # The rule of the write-path benchmark: the e-mail must be an address; the domain is added.
+            $script:rules = Join-Path (Get-MlTestRepositoryRoot) 'bench/write/write.ml'
             $script:feed = @(
                 [ordered]@{ email = 'Ann@Example.org'; name = 'Ann B.'; visits = 5 }    # existing (citext key)
                 [ordered]@{ email = 'cy@example.org'; name = 'Cy'; visits = 1 }

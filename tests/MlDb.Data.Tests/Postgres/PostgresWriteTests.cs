@@ -21,16 +21,6 @@ public sealed class PostgresWriteTests
     private static MlObject User(int i, string? email = null, long age = 30) =>
         Obj(("name", "user " + i), ("email", email ?? $"u{i}@example.org"), ("age", age));
 
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("timed out waiting for " + what);
-            Thread.Sleep(20);
-        }
-    }
-
     [PostgresFact]
     public void Groups_commit_by_size_a_refused_record_is_the_only_one_missing_and_keys_follow_the_commit()
     {
@@ -81,9 +71,9 @@ public sealed class PostgresWriteTests
         writer.Write(0, User(0));
         writer.Write(1, User(1));
         Assert.Equal(0L, db.Count("users"));
-        WaitFor(() => db.Count("users") == 2, "the time bound");
+        TestSupport.WaitFor(() => db.Count("users") == 2, "the time bound");
         // no transaction of MlDb's is left open on the server
-        WaitFor(() => Convert.ToInt64(db.Scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'MlDb' AND state LIKE 'idle in transaction%'")) == 0, "the transaction to end");
+        TestSupport.WaitFor(() => Convert.ToInt64(db.Scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'MlDb' AND state LIKE 'idle in transaction%'")) == 0, "the transaction to end");
         Assert.Equal(2, writer.TakeWritten().Count);
         writer.Complete();
     }
@@ -108,7 +98,7 @@ public sealed class PostgresWriteTests
             }
             var stopper = Task.Run(() =>
             {
-                WaitFor(() => Convert.ToInt64(db.Scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'MlDb' AND wait_event = 'PgSleep'")) > 0, "the held insert");
+                TestSupport.WaitFor(() => Convert.ToInt64(db.Scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'MlDb' AND wait_event = 'PgSleep'")) > 0, "the held insert");
                 stop.Cancel();
             });
             Assert.ThrowsAny<OperationCanceledException>(() => writer.Write(5, User(5 + 1)));
