@@ -123,7 +123,13 @@ Describe 'Add-MlRecord -Table: the write path' {
                         1..5000 | ForEach-Object { @{ name = "u$_"; email = "u$_@example.org" } } | Add-MlRecord -Table users | ForEach-Object { $Keys.Enqueue($_) }
                     }).AddArgument($Manifest).AddArgument($db.ConnectionString).AddArgument($keys)
                 $async = $ps.BeginInvoke()
-                Wait-Until { $keys.Count -ge 2000 } 'two groups of 1000'
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                while ($keys.Count -lt 2000) {
+                    if ($async.IsCompleted -or $clock.Elapsed.TotalSeconds -gt 180) {
+                        throw "After $($keys.Count) keys the load is $($ps.InvocationStateInfo.State): $($ps.Streams.Error -join '; ') $($ps.InvocationStateInfo.Reason)"
+                    }
+                    Start-Sleep -Milliseconds 50
+                }
                 Start-Sleep -Seconds 1
                 $clock = [Diagnostics.Stopwatch]::StartNew()
                 $ps.Stop()

@@ -76,7 +76,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
     private readonly bool _autocommit;
     private Group? _group;
     private int _groupNumber;
-    private Exception? _failure;
+    private volatile Exception? _failure;
     private bool _closed;
 
     private sealed class Group(DbTransaction transaction, int number)
