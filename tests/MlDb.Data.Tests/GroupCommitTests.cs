@@ -178,6 +178,34 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     [Fact]
+    public void A_trigger_that_fails_after_a_side_effect_leaves_nothing_of_its_record_before_and_after_the_first_failure()
+    {
+        // RAISE(FAIL) keeps what the statement did before it (here: the audit row). Before the first
+        // failure records run without savepoints: the group is rolled back and written again; after
+        // it each record has a savepoint to go back to.
+        Exec(_db, "CREATE TABLE audit (note TEXT)");
+        Exec(_db, "CREATE TABLE readings (id INTEGER PRIMARY KEY, v INTEGER)");
+        Exec(_db, "CREATE TRIGGER check_v BEFORE INSERT ON readings BEGIN INSERT INTO audit VALUES ('saw ' || NEW.v); SELECT RAISE(FAIL, 'v must be positive') WHERE NEW.v < 0; END");
+        var log = new List<string>();
+        using var writer = new SqlRecordWriter(_db, new SqlWriteOptions { Table = "readings" }, new FlowContext { Log = log.Add });
+        var failed = new List<int>();
+        long[] values = [1, 2, -3, 4, -5, 6];
+        for (int i = 0; i < values.Length; i++)
+        {
+            try { writer.Write(i, Obj(("v", values[i]))); }
+            catch (MlRecordException ex) { failed.Add(ex.RecordIndex); Assert.EndsWith("SQLite Error 19: 'v must be positive'.", ex.Message); }
+        }
+        writer.Complete();
+        Assert.Equal([2, 4], failed);
+        Assert.Equal([0, 1, 3, 5], writer.TakeWritten().Select(w => w.Index));
+        Assert.Equal([1L, 2L, 4L, 6L], Rows(_db, "SELECT v FROM readings ORDER BY id").Select(r => r.Values[0]));
+        Assert.Equal(["saw 1", "saw 2", "saw 4", "saw 6"], Rows(_db, "SELECT note FROM audit ORDER BY rowid").Select(r => (string)r.Values[0]!));
+        Assert.StartsWith("INSERT INTO \"readings\"", log.First(l => l.Contains("INSERT INTO")), StringComparison.Ordinal);
+        Assert.Contains("-- group 1: record 3 failed and its transaction was rolled back; its 2 earlier record(s) are written again, and each record from now on in a savepoint of its own", log);
+        Assert.Single(log, l => l.StartsWith("SAVEPOINT mldb_record; INSERT INTO", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Another_command_on_the_connection_commits_the_open_group_first()
     {
         // Same thread, same file: the query shares the writer's connection (SQLite leases are

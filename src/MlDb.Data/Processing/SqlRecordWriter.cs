@@ -47,9 +47,11 @@ public enum SqlWriteStatus
 /// transaction that commits when it holds <see cref="SqlWriteOptions.CommitSize"/> records, when it
 /// has been open longer than <see cref="SqlWriteOptions.CommitInterval"/> (a timer enforces it
 /// while the input stalls), when another command needs the connection, and at
-/// <see cref="Complete"/>. Each record runs inside its own savepoint together with its statement
-/// (one round trip), so a record the database refuses is rolled back alone and reported
-/// (<see cref="MlRecordException"/>) while the rest of its group goes on. A record's outcome
+/// <see cref="Complete"/>. A record the database refuses is left out alone and reported
+/// (<see cref="MlRecordException"/>) while the rest of its group goes on: records go in by their
+/// statement alone (one statement, one round trip) until one fails; that group is then rolled back
+/// and written again without it, and from then on each record runs inside a savepoint of its own,
+/// sent with its statement and release as one command (still one round trip). A record's outcome
 /// (<see cref="SqlWrittenRecord"/>, with its key) becomes available only once the transaction
 /// holding its row committed: whatever the caller writes out from <see cref="TakeWritten"/> is in
 /// the table. A group that cannot commit (the server went away, a time limit) is one terminating
@@ -68,6 +70,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
     private readonly FlowContext _final;
     private readonly SqlLease _lease;
     private readonly SqlInsertCommands _commands;
+    private readonly SqlInsertCommands? _plain;
     private readonly SqlKeyLookup? _lookup;
     private readonly SqlRecordMapper _mapper;
     private readonly ConcurrentQueue<string> _log = new();
@@ -76,6 +79,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
     private readonly bool _autocommit;
     private Group? _group;
     private int _groupNumber;
+    private bool _optimistic;
     private volatile Exception? _failure;
     private bool _closed;
 
@@ -123,12 +127,21 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
             Names = RecordNames.For(Schema, Conflict);
             _mapper = new SqlRecordMapper(Schema);
             _commands = new SqlInsertCommands(connection, _lease, Schema, Conflict, _autocommit ? null : Savepoint) { OnNewStatement = _log.Enqueue };
+            if (!_autocommit)
+            {
+                // A savepoint and its release are two more statements per record (on PostgreSQL a
+                // subtransaction each, too): until a record fails, records go in by their statement
+                // alone (see Recover).
+                _plain = new SqlInsertCommands(connection, _lease, Schema, Conflict) { OnNewStatement = _log.Enqueue };
+                _optimistic = true;
+            }
             if (Conflict.IsUpsert && context.PreviewWrites) _lookup = new SqlKeyLookup(connection, _lease, Schema, Conflict.Key);
             if (!_autocommit) _timer = new Timer(_ => OnTimer());
         }
         catch
         {
             _commands?.Dispose();
+            _plain?.Dispose();
             _lease.Dispose();
             throw;
         }
@@ -250,7 +263,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         SqlWriteResult result;
         try
         {
-            result = _commands.Write(values, _quiet);
+            result = (_optimistic ? _plain! : _commands).Write(values, _quiet);
         }
         catch (MlDbException ex) when (ex.ErrorId is MlDbErrorIds.CommandFailed or MlDbErrorIds.InvalidValue)
         {
@@ -276,13 +289,16 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
     }
 
     /// <summary>
-    /// After a record's statement failed: back to its savepoint. When the database ended the whole
-    /// transaction instead (SQLite ON CONFLICT ROLLBACK, RAISE(ROLLBACK)), or the savepoint cannot be
-    /// restored, the group starts again in a new transaction with the records it held, written again.
+    /// After a record's statement failed: back to its savepoint. When there was none (before the
+    /// first failing record: on PostgreSQL the failure aborted the transaction; on SQLite a FAIL
+    /// conflict or a trigger may have left part of it), when the database
+    /// ended the whole transaction (SQLite ON CONFLICT ROLLBACK, RAISE(ROLLBACK)), or when the
+    /// savepoint cannot be restored, the group starts again in a new transaction with the records
+    /// it held, written again each in a savepoint of its own; from then on every record is.
     /// </summary>
     private void Recover(Group group, int failedIndex)
     {
-        if (!_connection.IsTransactionLost(_lease))
+        if (!_optimistic && !_connection.IsTransactionLost(_lease))
         {
             try
             {
@@ -294,10 +310,12 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
                 // the transaction cannot go on: start it again below
             }
         }
+        _optimistic = false;
         var records = group.Records.ToArray();
         Close(group, rollback: true);
         var again = Open(group.Number);
-        _log.Enqueue($"-- group {group.Number}: the database ended its transaction when {RecordNames.Range(failedIndex, failedIndex)} failed; its {records.Length} earlier record(s) are written again");
+        _log.Enqueue($"-- group {group.Number}: {RecordNames.Range(failedIndex, failedIndex)} failed and its transaction was rolled back; " +
+                     $"its {records.Length} earlier record(s) are written again, and each record from now on in a savepoint of its own");
         foreach (var (written, values) in records)
         {
             SqlWriteResult result;
@@ -307,6 +325,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Only a concurrent change since the first attempt can make a record fail now.
                 throw Lose(again, ex, written.Index, committing: false);
             }
             again.Records.Add((written with { Key = result.Key, Action = result.Action }, values));
@@ -526,6 +545,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         finally
         {
             _commands.Dispose();
+            _plain?.Dispose();
             _lookup?.Dispose();
             _lease.Dispose();
         }

@@ -89,7 +89,11 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
         var function = ResolveFunctionParameter(Function, nameof(Function));
         var batchFunction = ResolveFunctionParameter(BatchFunction, nameof(BatchFunction));
         _batchMode = batchFunction is not null || MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize));
-        var context = CreateFlowContext(TimeoutSeconds, $"Add-MlRecord {Table}", gateWrites: true) with { PreviewWrites = PreviewsWrites() };
+        // Per record, ShouldProcess (and the text it is given) costs as much as the insert itself
+        // when it can only answer yes: records pass the write gate only when something is shown or
+        // asked (-WhatIf, -Confirm, or their preference variables). Batches always do.
+        bool preview = PreviewsWrites();
+        var context = CreateFlowContext(TimeoutSeconds, $"Add-MlRecord {Table}", gateWrites: preview || _batchMode) with { PreviewWrites = preview };
         var onConflict = (SqlConflictAction)(int)OnConflict;
         try
         {
