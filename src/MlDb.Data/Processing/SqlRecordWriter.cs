@@ -126,13 +126,13 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
             Conflict = SqlConflictPlan.Resolve(connection, _lease, Schema, options.OnConflict, options.Key, token);
             Names = RecordNames.For(Schema, Conflict);
             _mapper = new SqlRecordMapper(Schema);
-            _commands = new SqlInsertCommands(connection, _lease, Schema, Conflict, _autocommit ? null : Savepoint) { OnNewStatement = _log.Enqueue };
+            _commands = new SqlInsertCommands(connection, _lease, Schema, Conflict, _autocommit ? null : Savepoint) { OnNewStatement = Note };
             if (!_autocommit)
             {
                 // A savepoint and its release are two more statements per record (on PostgreSQL a
                 // subtransaction each, too): until a record fails, records go in by their statement
                 // alone (see Recover).
-                _plain = new SqlInsertCommands(connection, _lease, Schema, Conflict) { OnNewStatement = _log.Enqueue };
+                _plain = new SqlInsertCommands(connection, _lease, Schema, Conflict) { OnNewStatement = Note };
                 _optimistic = true;
             }
             if (Conflict.IsUpsert && context.PreviewWrites) _lookup = new SqlKeyLookup(connection, _lease, Schema, Conflict.Key);
@@ -314,7 +314,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         var records = group.Records.ToArray();
         Close(group, rollback: true);
         var again = Open(group.Number);
-        _log.Enqueue($"-- group {group.Number}: {RecordNames.Range(failedIndex, failedIndex)} failed and its transaction was rolled back; " +
+        Note($"-- group {group.Number}: {RecordNames.Range(failedIndex, failedIndex)} failed and its transaction was rolled back; " +
                      $"its {records.Length} earlier record(s) are written again, and each record from now on in a savepoint of its own");
         foreach (var (written, values) in records)
         {
@@ -340,7 +340,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         var group = new Group(transaction, number ?? ++_groupNumber);
         _group = group;
         _lease.Session.OpenGroup = this;
-        _log.Enqueue($"BEGIN  -- group {group.Number} of {Table}");
+        Note($"BEGIN  -- group {group.Number} of {Table}");
         _timer?.Change(_options.CommitInterval, Timeout.InfiniteTimeSpan);
         return group;
     }
@@ -359,7 +359,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         Close(group, rollback: false);
         foreach (var (record, _) in group.Records) _written.Enqueue(record);
         Written += group.Records.Count;
-        _log.Enqueue($"COMMIT  -- {group.Describe()}{(reason is null ? "" : ": " + reason)}");
+        Note($"COMMIT  -- {group.Describe()}{(reason is null ? "" : ": " + reason)}");
     }
 
     /// <summary>
@@ -374,7 +374,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
             ? $"The connection failed while {group.Describe()} was committing: its rows may or may not be in the table (their keys were not written out)."
             : $"The open {group.Describe()} was rolled back: none of its records were written (their keys were not written out)"
               + (failedIndex is { } i && !group.Records.Any(r => r.Record.Index == i) ? $", nor {RecordNames.Range(i, i)}." : ".");
-        _log.Enqueue($"ROLLBACK  -- {group.Describe()}");
+        Note($"ROLLBACK  -- {group.Describe()}");
         return cause is MlDbException db
             ? new MlDbException(db.ErrorId, db.Kind, $"{db.Message.TrimEnd('.')}. {fate}", db.Target, db)
             : new MlDbException(MlDbErrorIds.CommandFailed, MlDbErrorKind.WriteError, $"{cause.Message.TrimEnd('.')}. {fate}", Table, cause);
@@ -486,12 +486,14 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
     /// <summary>Log lines gathered off the pipeline thread (timer, other commands) go out on it.</summary>
     private void DeliverLog()
     {
-        if (_context.Log is null)
-        {
-            _log.Clear();
-            return;
-        }
+        if (_context.Log is null) return;
         while (_log.TryDequeue(out var line)) _context.Log(line);
+    }
+
+    /// <summary>A line for the log, kept until the pipeline thread can deliver it (nothing when there is no log).</summary>
+    private void Note(string line)
+    {
+        if (_context.Log is not null) _log.Enqueue(line);
     }
 
     private string Describe(int index, MlObject record, SqlRecordValues values)
