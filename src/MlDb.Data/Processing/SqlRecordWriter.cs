@@ -75,6 +75,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
     private readonly SqlRecordMapper _mapper;
     private readonly ConcurrentQueue<string> _log = new();
     private readonly Queue<SqlWrittenRecord> _written = new();
+    private volatile int _writtenWaiting;
     private readonly Timer? _timer;
     private readonly bool _autocommit;
     private Group? _group;
@@ -211,11 +212,13 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
     public IReadOnlyList<SqlWrittenRecord> TakeWritten()
     {
         DeliverLog();
+        // Called before and after every record: most calls find nothing, and need no lock to see it.
+        if (_writtenWaiting == 0) return [];
         lock (_lease.Session.Gate)
         {
-            if (_written.Count == 0) return [];
             var taken = _written.ToArray();
             _written.Clear();
+            _writtenWaiting = 0;
             return taken;
         }
     }
@@ -255,6 +258,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         }
         Written++;
         _written.Enqueue(new SqlWrittenRecord(index, record, result.Key, result.Action));
+        _writtenWaiting = _written.Count;
     }
 
     private void WriteInGroup(int index, MlObject record, SqlRecordValues values)
@@ -358,6 +362,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         }
         Close(group, rollback: false);
         foreach (var (record, _) in group.Records) _written.Enqueue(record);
+        _writtenWaiting = _written.Count;
         Written += group.Records.Count;
         Note($"COMMIT  -- {group.Describe()}{(reason is null ? "" : ": " + reason)}");
     }
@@ -539,6 +544,7 @@ public sealed class SqlRecordWriter : IDisposable, ISqlOpenGroup
         {
             undelivered = _written.ToArray();
             _written.Clear();
+            _writtenWaiting = 0;
         }
         try
         {
