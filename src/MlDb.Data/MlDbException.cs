@@ -43,6 +43,7 @@ public static class MlDbErrorIds
     public const string TransactionFailed = "TransactionFailed";
     public const string InvalidOperationSpec = "InvalidOperationSpec";
     public const string ConversionFailed = "ConversionFailed";
+    public const string InvalidKey = "InvalidKey";
 
     // ML sandbox limits (spec §12): one id per kind of LimitError. The time limit shares
     // CommandTimeout with the database commands: -TimeoutSeconds bounds both.
@@ -112,6 +113,6 @@ public sealed class MlRecordException : MlDbException
     /// <summary>0-based position of the record in the input (for a batch: of its first record).</summary>
     public int RecordIndex { get; }
 
-    /// <summary>A short JSON rendering of the record (or of the batch's range), for messages.</summary>
+    /// <summary>How messages name the record (<c>record 3 (email = "…")</c>: position and key) or the batch's range; never its values.</summary>
     public string RecordText { get; }
 }

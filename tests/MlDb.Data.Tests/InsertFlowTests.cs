@@ -20,8 +20,8 @@ public sealed class InsertFlowTests
         var ex = Assert.Throws<MlRecordException>(() => inserter.Insert(Host(new Dictionary<string, object?> { ["name"] = "X", ["email"] = "bad", ["age"] = 200 })));
         Assert.Equal(MlDbErrorIds.RecordRejected, ex.ErrorId);
         Assert.Equal(1, ex.RecordIndex);
-        Assert.Contains("Record 2", ex.Message);
-        Assert.Contains("\"name\":\"X\"", ex.Message);
+        Assert.StartsWith("Record 2 was not inserted: validateUser rejected it: ", ex.Message);
+        Assert.DoesNotContain("\"X\"", ex.Message); // messages name records by position and key, never by their values
         Assert.Contains("Validation failed: Name must be at least 2 characters, Invalid email address, Age must be between 0 and 150", ex.Message);
         var inner = Assert.IsType<MlScriptException>(ex.InnerException);
         Assert.Equal("Validation failed: Name must be at least 2 characters, Invalid email address, Age must be between 0 and 150", inner.Message);
@@ -84,7 +84,7 @@ public sealed class InsertFlowTests
         Assert.Equal(0, outcome.Record!.Get("stock").AsInt);
         var (target, action) = Assert.Single(asked);
         Assert.Equal("products", target);
-        Assert.Contains("\"stock\":0", action);
+        Assert.Equal("Insert record 1: columns name, price, stock", action);
         Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM products"));
     }
 
@@ -118,7 +118,8 @@ public sealed class InsertFlowTests
         var ex = Assert.Throws<MlRecordException>(() => batcher.Add(MlValue.FromObject(Obj(("name", "c")))));
         Assert.Equal(MlDbErrorIds.BatchFailed, ex.ErrorId);
         Assert.Contains("Batch 1 (records 1-3)", ex.Message);
-        Assert.Contains("record 3 of the batch {\"name\":\"c\"}", ex.Message);
+        Assert.Contains("record 3 of the batch failed: ", ex.Message);
+        Assert.DoesNotContain("\"c\"", ex.Message);
         Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM users"));
         batcher.Add(MlValue.FromObject(Obj(("name", "d"), ("email", "d@x"))));
         Assert.Equal(1, batcher.Flush()!.Inserted);

@@ -53,6 +53,17 @@ internal static class TestSupport
     public static List<SqlRow> Rows(MlSqlConnection connection, string sql, MlObject? parameters = null) =>
         new SqlQueryFlow(connection, FlowContext.Default).Rows(new SqlQuerySpec { Sql = sql, Parameters = parameters }).ToList();
 
+    /// <summary>Polls <paramref name="condition"/> every 20 ms; fails the test after 30 seconds.</summary>
+    public static void WaitFor(Func<bool> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("timed out waiting for " + what);
+            Thread.Sleep(20);
+        }
+    }
+
     public const string UsersTable = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, age INTEGER)";
 
     public sealed class TempDir : IDisposable

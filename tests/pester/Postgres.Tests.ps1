@@ -47,6 +47,27 @@ BeforeAll {
         [pscustomobject]@{ User = [string] $builder['username']; Password = [string] $builder['password']; WithoutLogin = $rest.ConnectionString }
     }
 
+    # Runs examples/<Name> in a fresh pwsh with -Credential and a schema of its own; checks that it
+    # finished, never printed the password and dropped its schema; returns the run (Output: what it printed).
+    function script:Invoke-PgExample([string] $Name, [hashtable] $Arguments = @{}) {
+        $login = Get-PgLogin
+        $schema = New-MlTestName -Prefix 'mldb_ex'
+        $run = Invoke-MlTestPwsh -Parameters @{
+            Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) "examples/$Name")
+            ConnectionString = $login.WithoutLogin; User = $login.User; Password = $login.Password; Schema = $schema; Arguments = $Arguments
+        } -Script {
+            Import-Module $Manifest
+            $credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
+            & $Example -ConnectionString $ConnectionString -Credential $credential -Schema $Schema @Arguments
+            'finished'
+        }
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        $run.Result | Should -Be 'finished'
+        $run.Output | Should -Not -Match ([regex]::Escape($login.Password))
+        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
+        $run
+    }
+
     # The tests/services state folder that runs this server (postgres.sh stop-server/start-server take it).
     function script:Find-PgServicesDir {
         $builder = [Data.Common.DbConnectionStringBuilder]::new()
@@ -136,7 +157,7 @@ INSERT INTO orders (customer, status, total, created_at) VALUES
         $summary = $verbose | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
         $summary.Table | Should -Be 'products'
         $summary.Inserted | Should -Be 2
-        ($verbose | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'COMMIT'
+        ($verbose | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'COMMIT  -- batch 1: 2 inserted, 0 updated, 0 ignored'
         ($verbose | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -like 'COPY *binary' }) | Should -HaveCount 1
         $rows = Invoke-MlQuery -Query 'SELECT product, quantity, price, created_at, processed FROM products ORDER BY id'
         $rows.product | Should -Be @('Widget', 'Gadget')
@@ -287,7 +308,7 @@ function howMany(d) { return d.count; }
         $summaries = $records | Add-MlRecord -Table products -BatchSize 10000 -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs | Should -HaveCount 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'MlDb.BatchFailed,*'
-        $errs[0].ToString() | Should -BeLike 'Batch 2 (records 10001-20000) was not inserted: record 7321 of the batch {"*":null*} failed: *null value in column "product"*the whole batch was rolled back'
+        $errs[0].ToString() | Should -BeLike 'Batch 2 (records 10001-20000) was not inserted: record 7321 of the batch failed: null value in column "product"*the whole batch was rolled back'
         $summaries.Inserted | Should -Be @(10000, 10000)
         (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM products').n | Should -Be 20000
         (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM products WHERE quantity BETWEEN 10000 AND 19999').n | Should -Be 0
@@ -427,25 +448,121 @@ function howMany(d) { return d.count; }
 
     It 'examples/postgres-orders.ps1 runs the seed scenario end to end with -Credential in a fresh pwsh' {
         if (Skip-IfNoService Postgres) { return }
-        $login = Get-PgLogin
-        $schema = New-MlTestName -Prefix 'mldb_ex'
-        $run = Invoke-MlTestPwsh -Parameters @{
-            Manifest = (Get-MlTestModuleManifest); Example = (Join-Path (Get-MlTestRepositoryRoot) 'examples/postgres-orders.ps1')
-            ConnectionString = $login.WithoutLogin; User = $login.User; Password = $login.Password; Schema = $schema
-        } -Script {
-            Import-Module $Manifest
-            $credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
-            & $Example -ConnectionString $ConnectionString -Credential $credential -Schema $Schema
-            'finished'
-        }
-        $run.ExitCode | Should -Be 0 -Because $run.Errors
-        $run.Result | Should -Be 'finished'
+        $run = Invoke-PgExample 'postgres-orders.ps1'
         $run.Output | Should -Match 'Seeded 500 orders in 3 batches\.'
         $run.Output | Should -Match 'Weekly revenue: [\d,]+\.\d\d from \d+ orders'
         $run.Output | Should -Match 'SQL agrees: sum\(total\) = \d+\.\d\d'
         $run.Output | Should -Match 'Inserted 2 records'
-        $run.Output | Should -Not -Match ([regex]::Escape($login.Password))
-        (Invoke-MlQuery -Query 'SELECT count(*) AS n FROM pg_namespace WHERE nspname = @s' -Parameters @{ s = $schema }).n | Should -Be 0
+    }
+
+    It 'examples/nightly-sync.ps1 syncs two nights of a CSV feed (inserts, updates, rejected rows) with -Credential in a fresh pwsh' {
+        if (Skip-IfNoService Postgres) { return }
+        $run = Invoke-PgExample 'nightly-sync.ps1' @{ Customers = 200 }
+        $run.Output | Should -Match '(?s)== Night 1 ==.*Inserted\s+200'
+        $run.Output | Should -Match '(?s)== Night 2 ==.*Inserted\s+20.*Updated\s+198'
+        $run.Output | Should -Match 'Record 4 \(email = "not an address"\) was not written: syncCustomer rejected it: Customer rejected: email is not an address'
+        $run.Output | Should -Match 'Record 8 .* was not written: syncCustomer rejected it: Customer rejected: credit limit is not a number'
+        $run.Output | Should -Match 'The table now holds 220 customers, 22 of them moved\.'
+        $run.Output | Should -Match 'customers\s+1\s+220\s+0\s+220\s+0'
+    }
+
+    Context 'the write path: group commit and upserts' {
+        BeforeEach {
+            if ($script:Server) {
+                $null = Invoke-MlQuery -Query @'
+CREATE TABLE people (id bigserial PRIMARY KEY, email citext NOT NULL UNIQUE, name text NOT NULL, visits integer NOT NULL DEFAULT 0 CHECK (visits >= 0), domain text);
+INSERT INTO people (email, name, visits) VALUES ('ann@example.org', 'Ann', 1), ('bob@example.org', 'Bob', 2);
+'@
+                Connect-MlDatabase -Provider Postgres -ConnectionString $db.ConnectionString -Name observer
+            }
+            # The rule of the write-path benchmark: the e-mail must be an address; the domain is added.
+            $script:rules = Join-Path (Get-MlTestRepositoryRoot) 'bench/write/write.ml'
+            $script:feed = @(
+                [ordered]@{ email = 'Ann@Example.org'; name = 'Ann B.'; visits = 5 }    # existing (citext key)
+                [ordered]@{ email = 'cy@example.org'; name = 'Cy'; visits = 1 }
+                [ordered]@{ email = 'bob@example.org'; name = 'Bob B.'; visits = 7 }
+                [ordered]@{ email = 'cy@example.org'; name = 'Cy C.'; visits = 2 }
+            )
+        }
+
+        It 'per record: keys come out once committed, a refused record is the only one missing' {
+            if (Skip-IfNoService Postgres) { return }
+            $records = 1..7 | ForEach-Object { [ordered]@{ email = "p$_@example.org"; name = "P$_"; visits = if ($_ -eq 5) { -1 } else { $_ } } }
+            $seen = $records | Add-MlRecord -Table people -Script $rules -Function check -CommitSize 3 -ErrorVariable errs -ErrorAction SilentlyContinue |
+                ForEach-Object { (Invoke-MlQuery -Connection observer -Query 'SELECT count(*) AS n FROM people WHERE id = @id' -Parameters @{ id = $_ }).n }
+            $seen | Should -Be @(1, 1, 1, 1, 1, 1)
+            $errs | Should -HaveCount 1
+            $errs[0].ToString() | Should -Be 'Record 5 was not inserted: new row for relation "people" violates check constraint "people_visits_check" [SQLSTATE 23514]'
+            (Invoke-MlQuery -Query "SELECT count(*) AS n FROM people WHERE name LIKE 'P%'").n | Should -Be 6
+        }
+
+        It 'Ctrl+C (PowerShell.Stop()) mid-group: the open group is rolled back, the statement cancelled on the server, every key written out is a row' {
+            if (Skip-IfNoService Postgres) { return }
+            $null = Invoke-MlQuery -Query @'
+CREATE FUNCTION hold_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.name = 'P1500' THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$;
+CREATE TRIGGER hold_row BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION hold_row();
+'@
+            $keys = [System.Collections.Concurrent.ConcurrentQueue[long]]::new()
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($Manifest, $ConnectionString, $Keys)
+                        Import-Module $Manifest
+                        Connect-MlDatabase -Provider Postgres -ConnectionString $ConnectionString
+                        1..3000 | ForEach-Object { @{ email = "p$_@example.org"; name = "P$_" } } | Add-MlRecord -Table people | ForEach-Object { $Keys.Enqueue($_) }
+                    }).AddArgument((Get-MlTestModuleManifest)).AddArgument($db.ConnectionString).AddArgument($keys)
+                $null = $ps.BeginInvoke()
+                for ($i = 0; $i -lt 600 -and (Invoke-MlQuery -Connection observer -Query "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'MlDb' AND wait_event = 'PgSleep'").n -eq 0; $i++) { Start-Sleep -Milliseconds 50 }
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+            }
+            finally { $ps.Dispose() }
+            Assert-NothingRunning 'INSERT INTO %people%'
+            $rows = @((Invoke-MlQuery -Query "SELECT id FROM people WHERE name LIKE 'P%' ORDER BY id").id)
+            $keys.Count | Should -BeGreaterOrEqual 1000
+            $keys.Count | Should -BeLessThan 1500
+            $rows | Should -Be @($keys.ToArray())
+        }
+
+        It 'upserts per record (-PassThru says what happened) and in a batch give the same table' {
+            if (Skip-IfNoService Postgres) { return }
+            $out = $feed | Add-MlRecord -Table people -Script $rules -Function check -OnConflict Update -Key email -PassThru
+            $out.Action | Should -Be @('Updated', 'Inserted', 'Updated', 'Updated')
+            $out[0].id | Should -Be 1
+            $out[0].psobject.Properties.Name | Should -Be @('email', 'name', 'visits', 'domain', 'id', 'Action')
+            $out[1].id | Should -Be $out[3].id
+            $perRecord = Invoke-MlQuery -Query 'SELECT email::text, name, visits, domain FROM people ORDER BY email' | ConvertTo-Json -Compress
+
+            $null = Invoke-MlQuery -Query "TRUNCATE people; INSERT INTO people (email, name, visits) VALUES ('ann@example.org', 'Ann', 1), ('bob@example.org', 'Bob', 2)"
+            $summary = $feed | Add-MlRecord -Table people -Script $rules -BatchFunction checkBatch -BatchSize 100 -OnConflict Update -Key email
+            ($summary.Inserted, $summary.Updated, $summary.Ignored) | Should -Be @(1, 3, 0)
+            Invoke-MlQuery -Query 'SELECT email::text, name, visits, domain FROM people ORDER BY email' | ConvertTo-Json -Compress | Should -Be $perRecord
+
+            $ignored = $feed | Add-MlRecord -Table people -BatchSize 100 -OnConflict Ignore -Key email
+            ($ignored.Inserted, $ignored.Updated, $ignored.Ignored) | Should -Be @(0, 0, 4)
+            $kept = $feed | Add-MlRecord -Table people -OnConflict Ignore -Key email -PassThru
+            $kept.Action | Should -Be @('Unchanged', 'Unchanged', 'Unchanged', 'Unchanged')
+        }
+
+        It 'Invoke-MlTransaction runs upsert operations with a key' {
+            if (Skip-IfNoService Postgres) { return }
+            $result = Invoke-MlTransaction -Operations @(
+                @{ type = 'upsert'; table = 'people'; key = 'email'; values = @{ email = 'ann@example.org'; name = 'Ann T.' } }
+                @{ type = 'upsert'; table = 'people'; key = 'email'; values = @{ email = 'tess@example.org'; name = 'Tess' } }
+            )
+            $result.Affected | Should -Be 2
+            (Invoke-MlQuery -Query 'SELECT name FROM people ORDER BY id').name | Should -Be @('Ann T.', 'Bob', 'Tess')
+        }
+
+        It 'a value the server cannot read is named by record and column type, not shown' {
+            if (Skip-IfNoService Postgres) { return }
+            $null = [ordered]@{ email = 'v@example.org'; name = 'V'; visits = 'S3cr3t' } | Add-MlRecord -Table people -ErrorVariable errs -ErrorAction SilentlyContinue
+            $null = [ordered]@{ email = 'w@example.org'; name = 'W'; visits = 'S3cr3t' } | Add-MlRecord -Table people -BatchSize 10 -ErrorVariable errs2 -ErrorAction SilentlyContinue
+            "$($errs[0])" | Should -Be 'Record 1 was not inserted: invalid input syntax for type integer: "…" [SQLSTATE 22P02]'
+            "$($errs2[0])" | Should -BeLike 'Batch 1 (record 1) was not inserted: record 1 of the batch failed: invalid input syntax for type integer: "…" *'
+            "$($errs[0]) $($errs2[0])" | Should -Not -Match 'S3cr3t'
+        }
     }
 
     It 'the server stopped in the middle of a batch load: no partial batch, one clear error, and after a restart the next command works' {

@@ -264,7 +264,7 @@ function Remove-MlTestDatabase {
 }
 
 function Get-MlTestPwshCommandLine {
-    # How to start a fresh pwsh of the version running now (a dotnet tool: dotnet <PSHOME>/pwsh.dll).
+    <# .SYNOPSIS How to start a fresh pwsh of the version running now (a dotnet tool: dotnet <PSHOME>/pwsh.dll): the program, then its first arguments. #>
     $process = [Environment]::ProcessPath
     $pwshDll = Join-Path $PSHOME 'pwsh.dll'
     if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet' -and (Test-Path -LiteralPath $pwshDll)) {
@@ -361,4 +361,5 @@ Export-ModuleMember -Function @(
     'New-MlTestDatabase'
     'Remove-MlTestDatabase'
     'Invoke-MlTestPwsh'
+    'Get-MlTestPwshCommandLine'
 )

@@ -28,25 +28,38 @@ internal sealed partial class PostgresBatchWriter
 
     private const string Savepoint = "mldb_batch_rows";
 
+    /// <summary>The column of a staging table that holds each record's position in the batch.</summary>
+    internal const string OrdinalColumn = "$mldb_ord";
+
     private readonly PostgresMlConnection _connection;
     private readonly SqlLease _lease;
     private readonly SqlTableSchema _table;
     private readonly FlowContext _context;
     private readonly FlowContext _quiet;
+    private readonly string _target;
+    private readonly bool _ordinal;
 
-    public PostgresBatchWriter(PostgresMlConnection connection, SqlLease lease, SqlTableSchema table, FlowContext context)
+    /// <param name="staging">
+    /// When given, the rows go into this (quoted) staging table instead of <paramref name="table"/>,
+    /// with each record's position in the batch in <see cref="OrdinalColumn"/> before its columns.
+    /// </param>
+    public PostgresBatchWriter(PostgresMlConnection connection, SqlLease lease, SqlTableSchema table, FlowContext context, string? staging = null)
     {
         _connection = connection;
         _lease = lease;
         _table = table;
         _context = context;
         // Statements this writer issues are logged here in a compact form, not one parameter list per row.
-        _quiet = new FlowContext
-        {
-            CancellationToken = context.CancellationToken,
-            CommandTimeout = context.CommandTimeout,
-            CallOptions = context.CallOptions,
-        };
+        _quiet = context.Quiet();
+        _target = staging ?? connection.Dialect.QuoteTable(table);
+        _ordinal = staging is not null;
+    }
+
+    /// <summary>Writes the records of one run (all with the same columns) into the target; returns the rows written.</summary>
+    public int WriteRun(IReadOnlyList<SqlRecordValues> records)
+    {
+        using var notices = _context.Log is not null && _lease.Connection is NpgsqlConnection npg ? new NoticeRelay(npg, _context) : null;
+        return records.Count == 0 ? 0 : WriteRun(records, 0, records.Count, records[0].Columns);
     }
 
     public int Write(IReadOnlyList<SqlRecordValues> records)
@@ -97,7 +110,8 @@ internal sealed partial class PostgresBatchWriter
     private int Copy(IReadOnlyList<SqlRecordValues> records, int start, int end, SqlColumnInfo[] columns, PgType[] types)
     {
         var dialect = _connection.Dialect;
-        var sql = new StringBuilder("COPY ").Append(dialect.QuoteTable(_table)).Append(" (");
+        var sql = new StringBuilder("COPY ").Append(_target).Append(" (");
+        if (_ordinal) sql.Append(dialect.QuoteIdentifier(OrdinalColumn)).Append(columns.Length == 0 ? "" : ", ");
         for (int j = 0; j < columns.Length; j++) sql.Append(j == 0 ? "" : ", ").Append(dialect.QuoteIdentifier(columns[j].Name));
         sql.Append(") FROM STDIN (FORMAT BINARY)");
         string text = sql.ToString();
@@ -126,6 +140,7 @@ internal sealed partial class PostgresBatchWriter
                 if (((row - start) & 0x3FF) == 0) token.ThrowIfCancellationRequested();
                 writing = true;
                 importer.StartRow();
+                if (_ordinal) importer.Write((long)row, NpgsqlTypes.NpgsqlDbType.Bigint);
                 var values = records[row].Values;
                 for (int j = 0; j < values.Length; j++) PostgresValueMapper.WriteCopy(importer, values[j], types[j]);
                 writing = false;
@@ -161,7 +176,7 @@ internal sealed partial class PostgresBatchWriter
             return new OperationCanceledException("The COPY was cancelled.", ex, userToken);
         if (ex is PostgresException pg && !PostgresErrors.IsConnectionLost(pg) && !pg.SqlState.StartsWith("57", StringComparison.Ordinal))
         {
-            string message = _connection.DescribeError(pg);
+            string message = _connection.DescribeRefusal(pg);
             if (pg.Where is { } where && CopyLine().Match(where) is { Success: true } m
                 && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int line)
                 && line >= 1 && start + line - 1 < end)
@@ -181,7 +196,8 @@ internal sealed partial class PostgresBatchWriter
 
     private int Insert(IReadOnlyList<SqlRecordValues> records, int start, int end, SqlColumnInfo[] columns, PgType[] types, string why)
     {
-        int perStatement = columns.Length == 0 ? 1 : Math.Clamp(MaxParameters / columns.Length, 1, MaxRowsPerInsert);
+        int width = columns.Length + (_ordinal ? 1 : 0);
+        int perStatement = width == 0 ? 1 : Math.Clamp(MaxParameters / width, 1, MaxRowsPerInsert);
         string head = InsertHead(columns);
         _context.Verbose($"{head} VALUES (…)  -- {end - start} row(s) in multi-row INSERTs of up to {perStatement}: {why}");
         int written = 0;
@@ -218,9 +234,10 @@ internal sealed partial class PostgresBatchWriter
     private string InsertHead(SqlColumnInfo[] columns)
     {
         var dialect = _connection.Dialect;
-        var sb = new StringBuilder("INSERT INTO ").Append(dialect.QuoteTable(_table));
-        if (columns.Length == 0) return sb.Append(" DEFAULT VALUES").ToString();
+        var sb = new StringBuilder("INSERT INTO ").Append(_target);
+        if (columns.Length == 0 && !_ordinal) return sb.Append(" DEFAULT VALUES").ToString();
         sb.Append(" (");
+        if (_ordinal) sb.Append(dialect.QuoteIdentifier(OrdinalColumn)).Append(columns.Length == 0 ? "" : ", ");
         for (int j = 0; j < columns.Length; j++) sb.Append(j == 0 ? "" : ", ").Append(dialect.QuoteIdentifier(columns[j].Name));
         return sb.Append(')').ToString();
     }
@@ -230,17 +247,22 @@ internal sealed partial class PostgresBatchWriter
         var sql = new StringBuilder(head);
         using var command = (NpgsqlCommand)_lease.CreateCommand("");
         var mapper = _connection.PgMapper;
-        if (columns.Length > 0)
+        if (columns.Length > 0 || _ordinal)
         {
             sql.Append(" VALUES ");
             int n = 0;
             for (int i = first; i < last; i++)
             {
                 sql.Append(i == first ? "(" : ", (");
+                if (_ordinal)
+                {
+                    sql.Append('$').Append(++n);
+                    command.Parameters.Add(new NpgsqlParameter { Value = (long)i, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+                }
                 var values = records[i].Values;
                 for (int j = 0; j < values.Length; j++)
                 {
-                    sql.Append(j == 0 ? "$" : ", $").Append(++n);
+                    sql.Append(j == 0 && !_ordinal ? "$" : ", $").Append(++n);
                     var (value, type) = mapper.ParameterValue(values[j], types[j]);
                     var p = new NpgsqlParameter { Value = value };
                     if (type is { } t) p.NpgsqlDbType = t;

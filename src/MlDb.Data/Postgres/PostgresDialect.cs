@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace MlDb.Data.Postgres;
 
 /// <summary>
@@ -34,5 +36,23 @@ public sealed class PostgresDialect : SqlDialect
             PgKind.Uuid => quoted + "::text",
             _ => quoted,
         };
+    }
+
+    /// <summary>
+    /// PostgreSQL tells inserted from updated in one statement: <c>RETURNING key, (xmax = 0)</c> (a
+    /// row version created by this INSERT has no deleting transaction yet; one an upsert updated has
+    /// ours). Ignore returns the existing row's key through a second SELECT in the same statement.
+    /// </summary>
+    public override SqlWriteStatement BuildWrite(SqlTableSchema table, IReadOnlyList<(SqlColumnInfo Column, string Parameter)> values, SqlConflictPlan conflict)
+    {
+        if (!conflict.IsUpsert) return base.BuildWrite(table, values, conflict);
+        string key = ReturningKey(table) ?? "NULL";
+        var insert = AppendInsert(new StringBuilder(), table, values);
+        if (AppendOnConflict(insert, values, conflict))
+            return new SqlWriteStatement(insert.Append(" RETURNING ").Append(key).Append(", (xmax = 0)").ToString(), SqlWriteShape.KeyAndInserted, Updates: true);
+        string sql = $"WITH mldb_inserted AS ({insert} RETURNING {key} AS mldb_key) " +
+                     "SELECT mldb_key, true FROM mldb_inserted UNION ALL " +
+                     $"SELECT {key}, false FROM {QuoteTable(table)} WHERE {KeyCondition(conflict.Key, values)} AND NOT EXISTS (SELECT FROM mldb_inserted)";
+        return new SqlWriteStatement(sql, SqlWriteShape.KeyAndInserted);
     }
 }

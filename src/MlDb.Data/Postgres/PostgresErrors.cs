@@ -4,7 +4,7 @@ using Npgsql;
 namespace MlDb.Data.Postgres;
 
 /// <summary>Reads what Npgsql throws: cancellations, lost connections, and messages fit to show (never with the password).</summary>
-internal static class PostgresErrors
+internal static partial class PostgresErrors
 {
     /// <summary>SQLSTATE 57014: the statement was cancelled (by a cancel request or statement_timeout).</summary>
     public const string QueryCanceled = "57014";
@@ -54,6 +54,21 @@ internal static class PostgresErrors
         }
         return Scrub(sb.ToString(), password);
     }
+
+    /// <summary>
+    /// PostgreSQL's reason for refusing a row, without the row's values: the message text (with the
+    /// quoted values of a data exception, class 22, replaced by "…"), never the DETAIL (it may hold
+    /// "Failing row contains (…)"), and the SQLSTATE.
+    /// </summary>
+    public static string DescribeRefusal(PostgresException pg, string? password)
+    {
+        string text = pg.MessageText;
+        if (pg.SqlState.StartsWith("22", StringComparison.Ordinal)) text = QuotedValue().Replace(text, "\"…\"");
+        return Scrub($"{text} [SQLSTATE {pg.SqlState}]", password);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"(?:[^\"]|\"\")*\"")]
+    private static partial System.Text.RegularExpressions.Regex QuotedValue();
 
     /// <summary>Removes the password from a text (it should never be there; this makes sure).</summary>
     public static string Scrub(string text, string? password) =>

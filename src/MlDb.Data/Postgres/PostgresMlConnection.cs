@@ -117,6 +117,32 @@ public sealed class PostgresMlConnection : MlSqlConnection
         return new SqlTableSchema(new SqlTableName(schema, name), columns, isView, hasRowId: false);
     }
 
+    public override IReadOnlyList<SqlUniqueKey> FindUniqueKeys(SqlLease lease, SqlTableSchema table, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        // ON CONFLICT can only infer a unique index that is immediate, valid, not partial and on
+        // plain columns (the key columns: INCLUDE columns are not part of it).
+        using var cmd = lease.CreateCommand(
+            """
+            SELECT c.relname, i.indisprimary,
+                   ARRAY(SELECT a.attname::text
+                         FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                         WHERE k.ord <= i.indnkeyatts
+                         ORDER BY k.ord)
+            FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = @table::regclass AND i.indisunique AND i.indimmediate AND i.indisvalid
+              AND i.indpred IS NULL AND i.indexprs IS NULL
+            ORDER BY i.indisprimary DESC, c.relname
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter("table", NpgsqlTypes.NpgsqlDbType.Text) { Value = Dialect.QuoteTable(table) });
+        using var reader = cmd.ExecuteReader();
+        var keys = new List<SqlUniqueKey>();
+        while (reader.Read()) keys.Add(new SqlUniqueKey(reader.GetString(0), reader.GetFieldValue<string[]>(2), reader.GetBoolean(1)));
+        return keys;
+    }
+
     private static (uint Oid, string Schema, string Name, char Kind)? FindRelation(SqlLease lease, SqlTableName requested)
     {
         using var cmd = lease.CreateCommand(
@@ -167,7 +193,18 @@ public sealed class PostgresMlConnection : MlSqlConnection
     public override int InsertBatch(SqlLease lease, SqlTableSchema table, IReadOnlyList<SqlRecordValues> records, FlowContext context) =>
         new PostgresBatchWriter(this, lease, table, context).Write(records);
 
+    /// <summary>One statement per batch (per run of records with the same columns): COPY into a temporary table, then <c>INSERT … SELECT … ON CONFLICT</c>.</summary>
+    public override SqlBatchCounts UpsertBatch(SqlLease lease, SqlTableSchema table, IReadOnlyList<SqlRecordValues> records, SqlConflictPlan conflict, FlowContext context) =>
+        new PostgresBatchUpserter(this, lease, table, conflict, context).Write(records);
+
     internal string DescribeError(Exception exception) => PostgresErrors.Describe(exception, _password);
+
+    public override string DescribeRefusal(Exception failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+            if (e is PostgresException pg) return PostgresErrors.DescribeRefusal(pg, _password);
+        return failure.Message;
+    }
 
     /// <summary>
     /// Cancels what the server process <paramref name="processId"/> is running (pg_cancel_backend,

@@ -472,8 +472,12 @@ public sealed class PostgresValueMapper : SqlValueMapper
     {
         var p = (NpgsqlParameter)parameter;
         var (v, type) = ParameterValue(value, TargetType(target));
-        p.ResetDbType();
-        if (type is { } t) p.NpgsqlDbType = t;
+        // Setting the type, even to the one it has, makes Npgsql resolve the parameter's type
+        // handling again (per record, for prepared commands reused across records): set it only
+        // when it changes. The getter infers a type when none was set, so Unknown (for the server
+        // to read the text) is always set; a null is untyped, to take its type from the context.
+        if (type is not { } t) p.ResetDbType();
+        else if (t == NpgsqlDbType.Unknown || p.NpgsqlDbType != t) p.NpgsqlDbType = t;
         p.Value = v;
     }
 

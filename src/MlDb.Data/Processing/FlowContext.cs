@@ -5,9 +5,9 @@ namespace MlDb.Data.Processing;
 /// <summary>
 /// What a processing flow needs from its caller: cancellation, the per-command timeout, the ML
 /// call options, and callbacks for logging, progress and the write gate (-WhatIf/-Confirm).
-/// The PowerShell cmdlets fill it in; tests use it directly.
+/// The PowerShell cmdlets fill it in; tests use it directly. A record: derive variants with <c>with</c>.
 /// </summary>
-public sealed class FlowContext
+public sealed record FlowContext
 {
     public static FlowContext Default { get; } = new();
 
@@ -32,19 +32,29 @@ public sealed class FlowContext
     /// <summary>Progress: (what is happening, items done so far). Called often; the receiver throttles.</summary>
     public Action<string, long>? Progress { get; init; }
 
+    /// <summary>
+    /// True when each write is shown or asked about (-WhatIf, -Confirm) rather than just done: flows
+    /// then spend a lookup to say what a write would do (insert, or update an existing row).
+    /// </summary>
+    public bool PreviewWrites { get; init; }
+
     internal bool AllowWrite(string target, string action) => ShouldWrite?.Invoke(target, action) ?? true;
 
     internal void Verbose(string message) => Log?.Invoke(message);
 
     /// <summary>A context with the same settings and the given call options.</summary>
-    public FlowContext WithCallOptions(MlCallOptions options) => new()
+    public FlowContext WithCallOptions(MlCallOptions options) => this with { CallOptions = options };
+
+    /// <summary>
+    /// The context for commands a flow runs without telling the user about each one (per-record
+    /// statements, statements on a timer thread, where the log callback must not be called): the
+    /// same cancellation and time limit, no log, no progress, no write gate.
+    /// </summary>
+    public FlowContext Quiet() => new()
     {
         CancellationToken = CancellationToken,
         CommandTimeout = CommandTimeout,
-        CallOptions = options,
-        Log = Log,
-        ShouldWrite = ShouldWrite,
-        Progress = Progress,
+        CallOptions = CallOptions,
     };
 }
 

@@ -22,30 +22,20 @@ public enum InsertStatus
 public sealed record InsertOutcome(InsertStatus Status, object? Key, MlObject? Record, int Index);
 
 /// <summary>
-/// Validate → insert, one record at a time as they arrive: the ML function (if any) gets the
-/// record and returns what to insert; its keys are matched to the table's columns; one
-/// parameterized INSERT writes it and returns the key. A record the function rejects (throws),
-/// or whose keys or values do not fit, raises <see cref="MlRecordException"/> and leaves nothing
-/// behind; the inserter stays usable for the next record.
+/// Validate → insert → commit, one record at a time: the ML step (<see cref="MlRecordStep"/>) then
+/// the write step (<see cref="SqlRecordWriter"/> with a commit size of 1), so each record is
+/// committed on its own and its key comes back at once. For many records, use the two steps with
+/// group commit, as <c>Add-MlRecord</c> does. A record the function rejects, or whose keys or values
+/// do not fit, raises <see cref="MlRecordException"/> and leaves nothing behind; the inserter stays
+/// usable for the next record. The table is looked up at the first record.
 /// </summary>
-public sealed class SqlRecordInserter : IDisposable
+public sealed class SqlRecordInserter(MlSqlConnection connection, string table, MlFunctionCall? function, FlowContext context) : IDisposable
 {
-    private readonly MlSqlConnection _connection;
-    private readonly MlFunctionCall? _function;
-    private readonly FlowContext _context;
-    private SqlLease? _lease;
-    private SqlInsertCommands? _commands;
+    private SqlRecordWriter? _writer;
+    private MlRecordStep? _step;
     private int _next;
 
-    public SqlRecordInserter(MlSqlConnection connection, string table, MlFunctionCall? function, FlowContext context)
-    {
-        _connection = connection;
-        Table = table;
-        _function = function;
-        _context = context;
-    }
-
-    public string Table { get; }
+    public string Table { get; } = table;
 
     /// <summary>Counts of what happened so far.</summary>
     public int Inserted { get; private set; }
@@ -60,11 +50,15 @@ public sealed class SqlRecordInserter : IDisposable
     public InsertOutcome Insert(MlValue record)
     {
         int index = _next++;
+        _writer ??= new SqlRecordWriter(connection, new SqlWriteOptions { Table = Table, CommitSize = 1 }, context);
+        _step ??= new MlRecordStep(function, _writer.Names);
         try
         {
-            var outcome = InsertCore(record, index);
-            if (outcome.Status == InsertStatus.Inserted) Inserted++;
-            return outcome;
+            if (_step.Apply(record, index) is not { } processed) return new InsertOutcome(InsertStatus.Skipped, null, null, index);
+            if (_writer.Write(index, processed) == SqlWriteStatus.NotWritten) return new InsertOutcome(InsertStatus.NotWritten, null, processed, index);
+            var written = _writer.TakeWritten()[^1];
+            Inserted++;
+            return new InsertOutcome(InsertStatus.Inserted, written.Key, processed, index);
         }
         catch (MlRecordException)
         {
@@ -73,72 +67,9 @@ public sealed class SqlRecordInserter : IDisposable
         }
     }
 
-    private InsertOutcome InsertCore(MlValue record, int index)
-    {
-        var commands = EnsureCommands();
-        MlValue processed = record;
-        if (_function is not null)
-        {
-            try
-            {
-                processed = _function.Call(record);
-            }
-            catch (MlScriptException ex) when (!ex.IsCancellation && !ex.IsTimeout)
-            {
-                throw Reject(MlDbErrorIds.RecordRejected, MlDbErrorKind.InvalidData, index, record,
-                    $"{_function.Name} rejected it: {ex.Message}", ex);
-            }
-            if (processed.IsNull) return new InsertOutcome(InsertStatus.Skipped, null, null, index);
-        }
-        if (!processed.TryGetObject(out var obj))
-            throw Reject(MlDbErrorIds.InvalidResult, MlDbErrorKind.InvalidData, index, record,
-                _function is null ? $"a record must be an object, not {processed.TypeName}" : $"{_function.Name} returned {processed.TypeName}, not an object to insert", null);
-        SqlRecordValues values;
-        try
-        {
-            values = SqlRecordValues.Map(commands.Schema, obj);
-        }
-        catch (MlDbException ex)
-        {
-            throw Reject(ex.ErrorId, ex.Kind, index, processed, ex.Message, ex);
-        }
-        if (!_context.AllowWrite(Table, "Insert " + MlText.Describe(processed, 500)))
-            return new InsertOutcome(InsertStatus.NotWritten, null, obj, index);
-        try
-        {
-            bool returnKey = commands.ReturnsKey;
-            var command = commands.Bind(values, returnKey);
-            using var scope = new SqlCommandScope(_connection, command, _context);
-            object? key = scope.Run(c => returnKey ? c.ExecuteScalar() : c.ExecuteNonQuery());
-            return new InsertOutcome(InsertStatus.Inserted, returnKey && key is not DBNull ? key : null, obj, index);
-        }
-        catch (MlDbException ex) when (ex.ErrorId is MlDbErrorIds.CommandFailed or MlDbErrorIds.InvalidValue)
-        {
-            throw Reject(MlDbErrorIds.InsertFailed, MlDbErrorKind.WriteError, index, processed, ex.Message, ex.InnerException ?? ex);
-        }
-    }
-
-    private static MlRecordException Reject(string id, MlDbErrorKind kind, int index, MlValue record, string reason, Exception? inner)
-    {
-        string text = MlText.Describe(record);
-        return new MlRecordException(id, kind, $"Record {index + 1} {text} was not inserted: {reason}", index, text, inner);
-    }
-
-    private SqlInsertCommands EnsureCommands()
-    {
-        if (_commands is not null) return _commands;
-        _lease = _connection.Lease(_context.CancellationToken);
-        var schema = _connection.RequireTable(_lease, Table, _context.CancellationToken);
-        if (schema.IsView)
-            throw new MlDbException(MlDbErrorIds.InvalidIdentifier, MlDbErrorKind.InvalidArgument, $"'{Table}' is a view; records are inserted into tables.", Table);
-        return _commands = new SqlInsertCommands(_connection, _lease, schema);
-    }
-
     public void Dispose()
     {
-        _commands?.Dispose();
-        _lease?.Dispose();
-        _commands = null;
-        _lease = null;
+        _writer?.Dispose();
+        _writer = null;
     }
 }

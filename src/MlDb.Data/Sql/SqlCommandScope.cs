@@ -9,6 +9,8 @@ namespace MlDb.Data;
 /// into <see cref="MlDbException"/>s with stable ids (CommandTimeout, CommandFailed) or an
 /// <see cref="OperationCanceledException"/>. The timeout window is armed around each call into
 /// the driver (execute, each read), so time spent in ML between rows does not count against it.
+/// A command that runs outside a write group left open on its connection commits that group first
+/// (<see cref="SqlSession.Settle"/>).
 /// </summary>
 public sealed class SqlCommandScope : IDisposable
 {
@@ -19,6 +21,7 @@ public sealed class SqlCommandScope : IDisposable
     private readonly CancellationTokenRegistration _userRegistration;
     private readonly CancellationTokenRegistration _timeoutRegistration;
     private readonly IDisposable? _listener;
+    private readonly SqlSession _session;
     private volatile bool _timedOut;
 
     public SqlCommandScope(MlSqlConnection connection, DbCommand command, FlowContext context)
@@ -26,6 +29,7 @@ public sealed class SqlCommandScope : IDisposable
         _connection = connection;
         _command = command;
         _context = context;
+        _session = SqlSession.Of(command.Connection ?? throw new ArgumentException("The command has no connection.", nameof(command)));
         context.CancellationToken.ThrowIfCancellationRequested();
         connection.ApplyCommandTimeout(command, context.CommandTimeout);
         _userRegistration = context.CancellationToken.Register(() => Cancel());
@@ -38,7 +42,7 @@ public sealed class SqlCommandScope : IDisposable
                 Cancel();
             });
         }
-        context.Verbose(command.CommandText + DescribeParameters(command));
+        if (context.Log is not null) context.Verbose(command.CommandText + DescribeParameters(command));
         _listener = connection.BeginCommand(command, context);
     }
 
@@ -77,6 +81,7 @@ public sealed class SqlCommandScope : IDisposable
     /// <summary>Runs one driver call inside the timeout window, translating failures.</summary>
     public T Run<T>(Func<DbCommand, T> call)
     {
+        _session.Settle(_command.Transaction);
         Arm();
         try
         {

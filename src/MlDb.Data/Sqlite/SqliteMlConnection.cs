@@ -136,6 +136,44 @@ public sealed class SqliteMlConnection : MlSqlConnection
         return new SqlTableSchema(new SqlTableName(schema, catalogName), columns, isView, hasRowId);
     }
 
+    public override IReadOnlyList<SqlUniqueKey> FindUniqueKeys(SqlLease lease, SqlTableSchema table, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var keys = new List<SqlUniqueKey>();
+        if (table.PrimaryKey.Count > 0) keys.Add(new SqlUniqueKey("PRIMARY KEY", table.PrimaryKey.Select(c => c.Name).ToArray(), IsPrimaryKey: true));
+        string schema = table.Name.Schema ?? "main";
+        var indexes = new List<string>();
+        // origin 'pk' is the index behind a PRIMARY KEY that is not the rowid: listed above already
+        using (var cmd = lease.CreateCommand("SELECT name FROM pragma_index_list(@name, @schema) WHERE \"unique\" = 1 AND partial = 0 AND origin <> 'pk' ORDER BY seq"))
+        {
+            cmd.Parameters.Add(new SqliteParameter("@name", table.Name.Name));
+            cmd.Parameters.Add(new SqliteParameter("@schema", schema));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) indexes.Add(reader.GetString(0));
+        }
+        foreach (var index in indexes)
+        {
+            var columns = new List<string>();
+            bool plain = true;
+            using var cmd = lease.CreateCommand("SELECT name FROM pragma_index_info(@index, @schema) ORDER BY seqno");
+            cmd.Parameters.Add(new SqliteParameter("@index", index));
+            cmd.Parameters.Add(new SqliteParameter("@schema", schema));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.IsDBNull(0)) plain = false; // an expression, not a column
+                else columns.Add(reader.GetString(0));
+            }
+            if (plain && columns.Count > 0) keys.Add(new SqlUniqueKey(index, columns, IsPrimaryKey: false));
+        }
+        return keys;
+    }
+
+    /// <summary>SQLite ends the whole transaction for ON CONFLICT ROLLBACK and RAISE(ROLLBACK): the connection is back in autocommit mode.</summary>
+    public override bool IsTransactionLost(SqlLease lease) =>
+        lease.Transaction is not null && lease.Connection is SqliteConnection { State: System.Data.ConnectionState.Open } connection
+        && SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;
+
     private static bool SchemaExists(SqlLease lease, string schema)
     {
         using var cmd = lease.CreateCommand("SELECT 1 FROM pragma_database_list WHERE name = @name COLLATE NOCASE");

@@ -6,11 +6,13 @@ using MlDb.Language;
 namespace MlDb.PowerShell.Commands;
 
 /// <summary>
-/// Add-MlRecord: passes each record through an ML function (validate / transform) and inserts what
-/// it returns; or groups records into batches for a batch function, one transaction per batch.
+/// Add-MlRecord: passes each record through an ML function (validate / transform) and inserts (or
+/// upserts) what it returns, committing in groups and writing each key out once its row is
+/// committed; or groups records into batches for a batch function, one transaction per batch. The
+/// ML step (<see cref="MlRecordStep"/>) and the write step (<see cref="SqlRecordWriter"/>) are apart.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "MlRecord", DefaultParameterSetName = TableSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(long), typeof(string), typeof(MlInsertBatchResult), typeof(PSCustomObject))]
+[OutputType(typeof(long), typeof(string), typeof(PSCustomObject), typeof(MlInsertBatchResult))]
 public sealed class AddMlRecordCommand : MlScriptedCmdlet
 {
     public const string TableSet = "Table";
@@ -73,9 +75,11 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
     public SwitchParameter PassThru { get; set; }
 
     private MongoRecordWriter? _mongo;
-    private SqlRecordInserter? _inserter;
+    private MlRecordStep? _step;
+    private SqlRecordWriter? _writer;
     private SqlBatchInserter? _batcher;
     private bool _batchMode;
+    private int _next;
 
     protected override void BeginProcessing()
     {
@@ -88,16 +92,37 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
         var function = ResolveFunctionParameter(Function, nameof(Function));
         var batchFunction = ResolveFunctionParameter(BatchFunction, nameof(BatchFunction));
         _batchMode = batchFunction is not null || MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize));
-        var context = CreateFlowContext(TimeoutSeconds, $"Add-MlRecord {Table}", gateWrites: true);
+        // Per record, ShouldProcess (and the text it is given) costs as much as the insert itself
+        // when it can only answer yes: records pass the write gate only when something is shown or
+        // asked (-WhatIf, -Confirm, or their preference variables). Batches always do.
+        bool preview = PreviewsWrites();
+        var context = CreateFlowContext(TimeoutSeconds, $"Add-MlRecord {Table}", gateWrites: preview || _batchMode) with { PreviewWrites = preview };
+        var onConflict = (SqlConflictAction)(int)OnConflict;
         try
         {
-            if (_batchMode) _batcher = Track(new SqlBatchInserter(connection, Table, function, batchFunction, BatchSize, context));
-            else _inserter = Track(new SqlRecordInserter(connection, Table, function, context));
+            if (_batchMode)
+            {
+                _batcher = Track(new SqlBatchInserter(connection, Table, function, batchFunction, BatchSize, context, onConflict, Key));
+                return;
+            }
+            _writer = Track(new SqlRecordWriter(connection, new SqlWriteOptions { Table = Table, CommitSize = CommitSize, OnConflict = onConflict, Key = Key }, context));
+            _writer.OnUndelivered = ReportUndelivered;
+            _step = new MlRecordStep(function, _writer.Names, _writer.Conflict.IsUpsert ? "written" : "inserted");
         }
         catch (Exception ex) when (ErrorMapper.Handles(ex))
         {
             ThrowError(ex, Table);
         }
+    }
+
+    /// <summary>True when each write is shown or asked about (-WhatIf, -Confirm, or their preference variables).</summary>
+    private bool PreviewsWrites()
+    {
+        var bound = MyInvocation.BoundParameters;
+        if (bound.TryGetValue("WhatIf", out var whatIf)) { if (whatIf is SwitchParameter { IsPresent: true }) return true; }
+        else if (LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"))) return true;
+        if (bound.TryGetValue("Confirm", out var confirm)) return confirm is SwitchParameter { IsPresent: true };
+        return GetVariableValue("ConfirmPreference") is ConfirmImpact preference && preference != ConfirmImpact.None && preference <= ConfirmImpact.Medium;
     }
 
     protected override void ProcessRecord()
@@ -119,6 +144,7 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
 
     private void Add(object? input)
     {
+        int index = _next++;
         MlValue record;
         try
         {
@@ -126,6 +152,7 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
         }
         catch (MlConversionException ex)
         {
+            _batcher?.SkipIndex();
             WriteRecordError(ex, input);
             return;
         }
@@ -137,18 +164,17 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
                 FlushScriptOutput();
                 return;
             }
-            var result = _inserter!.Insert(record);
+            // Records committed since the last one (by the time bound while the input waited) go out first.
+            WriteCommitted();
+            var processed = _step!.Apply(record, index);
             FlushScriptOutput();
-            switch (result.Status)
+            if (processed is null)
             {
-                case InsertStatus.Inserted:
-                    WriteObject(result.Key);
-                    ReportProgress($"Add-MlRecord {Table}", "Records inserted", _inserter.Inserted);
-                    break;
-                case InsertStatus.Skipped:
-                    WriteVerbose($"Record {result.Index + 1}: {Function} returned null; nothing inserted.");
-                    break;
+                WriteVerbose($"Record {index + 1}: {Function} returned null; nothing written.");
+                return;
             }
+            _writer!.Write(index, processed);
+            WriteCommitted();
         }
         catch (MlRecordException ex)
         {
@@ -156,14 +182,52 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
         }
         catch (Exception ex) when (ErrorMapper.Handles(ex))
         {
+            // What committed before the error is in the table: its keys go out before the error ends the command.
+            if (!CancellationToken.IsCancellationRequested) WriteCommitted();
             ThrowError(ex, input);
+        }
+    }
+
+    /// <summary>Writes out the records whose rows are committed: the key of each (or, with -PassThru, the record as written).</summary>
+    private void WriteCommitted()
+    {
+        if (_writer is null) return;
+        var written = _writer.TakeWritten();
+        if (written.Count == 0) return;
+        foreach (var record in written)
+        {
+            if (PassThru) WriteObject(WrittenRecords.Create(record.Record, _writer.KeyColumn, record.Key, record.Action.ToString()));
+            else if (record.Key is not null) WriteObject(record.Key);
+        }
+        ReportProgress($"Add-MlRecord {Table}", "Records written", _writer.Written);
+    }
+
+    /// <summary>
+    /// The run was stopped (Ctrl+C) after the time bound had committed records while the input
+    /// waited, before their keys could go out: say on the host which records those are, by position
+    /// and key, since nothing can be written to the pipeline any more.
+    /// </summary>
+    private void ReportUndelivered(IReadOnlyList<SqlWrittenRecord> records)
+    {
+        const int Shown = 50;
+        var keys = records.Where(r => r.Key is not null).Select(r => Convert.ToString(r.Key, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        string keyText = keys.Count == 0 ? "" : "; their keys: " + string.Join(", ", keys.Take(Shown)) + (keys.Count > Shown ? $", … ({keys.Count - Shown} more)" : "");
+        string text = $"Add-MlRecord -Table {Table} was stopped after {records.Count} record(s) were committed while the input waited; " +
+                      $"they are in the table but were not written out: {RecordNames.Range(records[0].Index, records[^1].Index)}{keyText}.";
+        try
+        {
+            Host.UI.WriteWarningLine(text);
+        }
+        catch (Exception)
+        {
+            // a host without a user interface (a runspace with no host): nothing more can be said
         }
     }
 
     private void WriteBatch(BatchOutcome outcome)
     {
         if (outcome.BatchNumber > 1) ReportProgress($"Add-MlRecord {Table}", "Batches written", outcome.BatchNumber, force: true);
-        if (outcome.Written) WriteObject(new MlInsertBatchResult(outcome.Table, outcome.Inserted, outcome.BatchNumber, outcome.Received));
+        if (outcome.Written) WriteObject(new MlInsertBatchResult(outcome.Table, outcome.Inserted, outcome.BatchNumber, outcome.Received, outcome.Updated, outcome.Ignored));
     }
 
     protected override void EndProcessing()
@@ -176,6 +240,8 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
         try
         {
             if (_batchMode && _batcher!.Flush() is { } outcome) WriteBatch(outcome);
+            _writer?.Complete();
+            WriteCommitted();
             FlushScriptOutput();
         }
         catch (MlRecordException ex)
@@ -184,6 +250,7 @@ public sealed class AddMlRecordCommand : MlScriptedCmdlet
         }
         catch (Exception ex) when (ErrorMapper.Handles(ex))
         {
+            if (!CancellationToken.IsCancellationRequested) WriteCommitted();
             ThrowError(ex, Table);
         }
         finally

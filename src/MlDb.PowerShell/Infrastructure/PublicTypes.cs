@@ -96,18 +96,26 @@ public sealed class MlScriptInfo
 /// <summary>What <c>Add-MlRecord</c> writes per batch in batch mode.</summary>
 public sealed class MlInsertBatchResult
 {
-    internal MlInsertBatchResult(string table, int inserted, int batch, int records)
+    internal MlInsertBatchResult(string table, int inserted, int batch, int records, int updated = 0, int ignored = 0)
     {
         Table = table;
         Inserted = inserted;
         Batch = batch;
         Records = records;
+        Updated = updated;
+        Ignored = ignored;
     }
 
     public string Table { get; }
 
-    /// <summary>Rows written by this batch (in one transaction).</summary>
+    /// <summary>Rows inserted by this batch (in one transaction).</summary>
     public int Inserted { get; }
+
+    /// <summary>Existing rows this batch updated (-OnConflict Update; a key repeated in the batch counts each later record).</summary>
+    public int Updated { get; }
+
+    /// <summary>Records whose existing row this batch left as it was (-OnConflict Ignore).</summary>
+    public int Ignored { get; }
 
     /// <summary>1-based number of the batch.</summary>
     public int Batch { get; }

@@ -66,7 +66,7 @@ public sealed class PostgresFlowTests
         }
         Assert.Contains(log, l => l.StartsWith("COPY ", StringComparison.Ordinal) && l.Contains("(\"product\", \"quantity\", \"price\", \"created_at\", \"processed\")") && l.Contains("binary"));
         Assert.Contains("BEGIN  -- batch 1 of products, 2 records", log);
-        Assert.Contains("COMMIT", log);
+        Assert.Contains("COMMIT  -- batch 1: 2 inserted, 0 updated, 0 ignored", log);
         var rows = MlRows(db.Connection, "SELECT product, quantity, price, created_at, processed FROM products ORDER BY id");
         Assert.StartsWith("{\"product\":\"Widget\",\"quantity\":10,\"price\":29.99,\"created_at\":", MlJson.Stringify(MlValue.FromObject(rows[0]), null));
         Assert.Equal("49.99", MlFormat.Str(rows[1].Get("price")));
@@ -118,7 +118,7 @@ public sealed class PostgresFlowTests
         }
         var error = Assert.Single(errors);
         Assert.Equal(MlDbErrorIds.BatchFailed, error.ErrorId);
-        Assert.StartsWith("Batch 2 (records 10001-20000) was not inserted: record 7321 of the batch {\"product\":null,\"quantity\":17320,\"price\":1.25} failed:", error.Message);
+        Assert.StartsWith("Batch 2 (records 10001-20000) was not inserted: record 7321 of the batch failed:", error.Message);
         Assert.Contains("null value in column \"product\"", error.Message);
         Assert.EndsWith("the whole batch was rolled back", error.Message);
         Assert.Equal(10_000, error.RecordIndex);
@@ -153,8 +153,10 @@ public sealed class PostgresFlowTests
             Assert.NotNull(error);
         }
         Assert.Equal(MlDbErrorIds.BatchFailed, error!.ErrorId);
-        Assert.StartsWith("Batch 1 (records 1-10000) was not inserted: record 4243 of the batch {\"product\":\"p4242\",\"quantity\":\"lots\",\"price\":2} failed:", error.Message);
-        Assert.Contains("invalid input syntax for type integer: \"lots\"", error.Message);
+        Assert.StartsWith("Batch 1 (records 1-10000) was not inserted: record 4243 of the batch failed:", error.Message);
+        // the server's reason, without the value (class 22 messages quote it)
+        Assert.Contains("invalid input syntax for type integer: \"…\" [SQLSTATE 22P02]", error.Message);
+        Assert.DoesNotContain("lots", error.Message);
         Assert.Equal(0L, db.Count("products"));
         Assert.Contains(log, l => l.StartsWith("INSERT INTO ", StringComparison.Ordinal) && l.Contains("multi-row INSERTs of up to 500") && l.Contains("record 1 has a string for the integer column \"quantity\""));
 

@@ -148,16 +148,75 @@ public sealed class PostgresOutageTests
         Assert.Equal(2L, Value(db.Connection, "SELECT 2::bigint"));
     }
 
-    private static void WaitUntilHeld(PgTestDb db)
+    [PostgresOutageFact]
+    public void Server_stopped_in_the_middle_of_a_group_ends_the_run_naming_the_group_and_every_key_taken_is_in_the_table()
+    {
+        using var db = new PgTestDb();
+        db.Exec("CREATE TABLE items (id bigserial PRIMARY KEY, n integer NOT NULL)");
+        // Record 2501 (in group 3 of 1000) holds its INSERT on the server long enough to stop it there.
+        db.Exec("CREATE FUNCTION hold_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.n = 2500 THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$");
+        db.Exec("CREATE TRIGGER hold_row BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION hold_row()");
+
+        var taken = new List<SqlWrittenRecord>();
+        MlDbException? error = null;
+        var clock = Stopwatch.StartNew();
+        var stopper = Task.Run(() =>
+        {
+            WaitUntilHeld(db, "INSERT %");
+            PgOutage.Server("stop-server");
+        });
+        try
+        {
+            using (var writer = new SqlRecordWriter(db.Connection, new SqlWriteOptions { Table = "items", CommitSize = 1000, CommitInterval = TimeSpan.FromMinutes(5) }, FlowContext.Default))
+            {
+                try
+                {
+                    for (int i = 0; i < 4000; i++)
+                    {
+                        writer.Write(i, Obj(("n", i)));
+                        taken.AddRange(writer.TakeWritten());
+                    }
+                    writer.Complete();
+                }
+                catch (MlDbException ex)
+                {
+                    error = ex;
+                    taken.AddRange(writer.TakeWritten());
+                }
+            }
+            clock.Stop();
+            stopper.Wait(TimeSpan.FromSeconds(60));
+
+            // One error ends the run, and it says which records are not in the table.
+            Assert.NotNull(error);
+            Assert.Equal(MlDbErrorIds.ConnectionFailed, error.ErrorId);
+            Assert.StartsWith("The connection to the PostgreSQL server of 'test' (", error.Message);
+            Assert.EndsWith(". The open group 3 (records 2001-2500, 500 records) was rolled back: none of its records were written (their keys were not written out), nor record 2501.", error.Message);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"the error came after {clock.Elapsed}");
+            Assert.Equal(2000, taken.Count);
+        }
+        finally
+        {
+            stopper.Wait(TimeSpan.FromSeconds(60));
+            PgOutage.Server("start-server");
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        // Every key that came out is a row, and every row's key came out.
+        Assert.Equal(taken.Select(t => t.Key), Rows(db.Connection, "SELECT id FROM items ORDER BY id").Select(r => r.Values[0]));
+    }
+
+    private static void WaitUntilHeld(PgTestDb db, string statement = "COPY %")
     {
         for (int i = 0; i < 200; i++)
         {
             using var c = new NpgsqlConnection(db.ConnectionString);
             c.Open();
-            using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'MlDb' AND wait_event = 'PgSleep' AND query LIKE 'COPY %'", c);
+            using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'MlDb' AND wait_event = 'PgSleep' AND query LIKE @statement", c);
+            cmd.Parameters.AddWithValue("statement", statement);
             if ((long)cmd.ExecuteScalar()! > 0) return;
             Thread.Sleep(50);
         }
-        throw new TimeoutException("the COPY never reached row 3500");
+        throw new TimeoutException($"no statement like '{statement}' was held on the server");
     }
 }
