@@ -520,7 +520,9 @@ CREATE TRIGGER hold_row BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION ho
             finally { $ps.Dispose() }
             Assert-NothingRunning 'INSERT INTO %people%'
             $rows = @((Invoke-MlQuery -Query "SELECT id FROM people WHERE name LIKE 'P%' ORDER BY id").id)
-            $keys.Count | Should -BeGreaterOrEqual 1000
+            # Groups close at 1000 records or after 250 ms, whichever comes first (on a slow machine
+            # the timer closes them earlier): some groups committed before P1500, whose group did not.
+            $keys.Count | Should -BeGreaterThan 0
             $keys.Count | Should -BeLessThan 1500
             $rows | Should -Be @($keys.ToArray())
         }
